@@ -1,0 +1,51 @@
+# The two commands of pmlens:
+#   make run   — build and serve the demo portfolio on http://127.0.0.1:8080
+#   make test  — install what the tests need, then vet and run every test
+# Everything else here is a step of those two.
+
+GO        ?= go
+BIN       ?= bin/pmlens
+FUZZTIME  ?= 10s
+export GOFLAGS ?= -mod=mod
+
+.PHONY: run test build assets test-deps vet unit race fuzz bench clean
+
+run: build
+	./$(BIN) serve
+
+build: assets
+	$(GO) build -o $(BIN) ./cmd/pmlens
+
+# Front-end assets come from the npm registry at build time, pinned by
+# package-lock.json, and are embedded into the binary: nothing loads from a CDN.
+assets:
+	@for s in dashboards/web/build.sh dashboards/workbench/web/build.sh; do \
+		if [ -x "$$s" ]; then echo "== $$s"; "$$s" || exit 1; fi; \
+	done
+
+# Headless Chromium (Debian's package) for the browser tests.
+test-deps:
+	@./scripts/install-test-deps.sh
+
+test: assets test-deps vet unit race fuzz
+
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 -timeout 20m ./...
+
+# The concurrent code again under the race detector.
+race:
+	$(GO) test -count=1 -race -timeout 20m ./scheduler/ ./warehouse/...
+
+# Every fuzz target, briefly.
+fuzz:
+	@./scripts/fuzz-all.sh $(FUZZTIME)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+clean:
+	rm -rf bin test-artifacts

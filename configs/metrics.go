@@ -1,0 +1,30 @@
+package configs
+
+// Metrics configures how earned value, RAG status and roll-ups are computed.
+type Metrics struct {
+	// Currency is the portfolio currency roll-ups are converted to.
+	Currency string `yaml:"currency"`
+	// Rates converts a project currency to the portfolio currency:
+	// one unit of the key currency is worth Rates[key] portfolio units.
+	Rates map[string]float64 `yaml:"rates"`
+}
+
+func (m *Metrics) applyDefaults() {
+	if m.Currency == "" {
+		m.Currency = "USD"
+	}
+}
+
+func (m *Metrics) validate(v *validator) {
+	if !currencyPattern.MatchString(m.Currency) {
+		v.fail("metrics.currency", "%q is not a three-letter ISO 4217 code", m.Currency)
+	}
+	for k, r := range m.Rates {
+		if !currencyPattern.MatchString(k) {
+			v.fail("metrics.rates."+k, "%q is not a three-letter ISO 4217 code", k)
+		}
+		if r <= 0 {
+			v.fail("metrics.rates."+k, "rate must be positive")
+		}
+	}
+}

@@ -1,0 +1,13 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+
+	"github.com/pmlens/pmlens/configs"
+	"github.com/pmlens/pmlens/warehouse"
+)
+
+func syncMSProject(ctx context.Context, env Env, src configs.Source, run *warehouse.Run) error {
+	return errors.New("the msproject connector is not available in this build")
+}
