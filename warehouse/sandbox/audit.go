@@ -1,0 +1,432 @@
+package sandbox
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/pmlens/pmlens/warehouse"
+)
+
+// AuditEntry is one query as the audit log keeps it.
+type AuditEntry struct {
+	ID        string        `json:"id"`
+	Time      time.Time     `json:"at"`
+	User      string        `json:"user"`
+	Role      string        `json:"role"`
+	Client    string        `json:"client"`
+	SQL       string        `json:"sql"`
+	Duration  time.Duration `json:"duration_ns"`
+	Rows      int64         `json:"rows"`
+	Truncated bool          `json:"truncated"`
+	Outcome   string        `json:"outcome"`
+	Error     string        `json:"error,omitempty"`
+	Version   string        `json:"warehouse_version,omitempty"`
+	PID       int           `json:"pid"`
+}
+
+// AuditSink receives every query the sandbox answers or refuses.
+type AuditSink interface {
+	Record(ctx context.Context, e AuditEntry) error
+}
+
+// AuditReader is an AuditSink whose records admins can query. AcquireReadOnly
+// returns a DuckDB file holding audit_log that stays unchanged until release.
+type AuditReader interface {
+	AcquireReadOnly(ctx context.Context) (path string, release func(), err error)
+}
+
+// AuditLog keeps the audit trail, saved queries and history beside the
+// warehouse's working database, in <warehouse.path>.d/audit.duckdb.
+//
+// Two processes may run queries at once (`pmlens serve` and `pmlens query`),
+// and DuckDB lets only one process open a database file for writing. So a query
+// never writes the database directly: Record appends one JSON line to
+// audit.spool.jsonl under an exclusive flock and fsyncs it, which works from
+// any number of processes and never waits on DuckDB. Fold moves spooled lines
+// into audit.duckdb: it opens the database briefly (retrying while another
+// process has it), inserts the lines in one transaction keyed by each record's
+// random id (so a fold interrupted after its commit and repeated stores nothing
+// twice), then empties the spool. The server folds every few seconds (Run);
+// the CLI folds once when it is done; readers fold before reading.
+//
+// Within one process, mu orders database access: writers (fold, saved
+// queries) hold it exclusively, admin sandbox instances that attach the file
+// read-only hold it shared for their query's duration.
+type AuditLog struct {
+	dbPath    string
+	spoolPath string
+	log       *slog.Logger
+	now       func() time.Time
+
+	mu sync.RWMutex
+}
+
+//go:embed auditdb/*.sql
+var auditMigrations embed.FS
+
+// AuditPaths returns the audit database and spool file of a warehouse.
+func AuditPaths(warehousePath string) (db, spool string) {
+	dir := warehouse.PathsFor(warehousePath).Dir
+	return filepath.Join(dir, "audit.duckdb"), filepath.Join(dir, "audit.spool.jsonl")
+}
+
+// OpenAuditLog prepares the audit log of the warehouse at warehousePath
+// (warehouse.path), creating and migrating audit.duckdb when needed.
+func OpenAuditLog(ctx context.Context, warehousePath string, logger *slog.Logger) (*AuditLog, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	dbPath, spool := AuditPaths(warehousePath)
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o750); err != nil {
+		return nil, fmt.Errorf("creating audit folder: %w", err)
+	}
+	a := &AuditLog{dbPath: dbPath, spoolPath: spool, log: logger.With("component", "audit"), now: time.Now}
+	if err := a.withDB(ctx, migrateAudit); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Path is the audit database file.
+func (a *AuditLog) Path() string { return a.dbPath }
+
+func migrateAudit(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT current_timestamp)`); err != nil {
+		return fmt.Errorf("audit database: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("audit database: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	entries, err := fs.ReadDir(auditMigrations, "auditdb")
+	if err != nil {
+		return err
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		num, name, _ := strings.Cut(strings.TrimSuffix(e.Name(), ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil || applied[v] {
+			continue
+		}
+		body, err := auditMigrations.ReadFile("auditdb/" + e.Name())
+		if err != nil {
+			return err
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("audit migration %s: %w", e.Name(), err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name) VALUES (?, ?)`, v, name); err != nil {
+			_ = tx.Rollback()
+			return fmt.Errorf("audit migration %s: %w", e.Name(), err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("audit migration %s: %w", e.Name(), err)
+		}
+	}
+	return nil
+}
+
+// isLockConflict reports DuckDB's answer when another process has the file open.
+func isLockConflict(err error) bool {
+	if err == nil {
+		return false
+	}
+	m := err.Error()
+	return strings.Contains(m, "Could not set lock") || strings.Contains(m, "Conflicting lock")
+}
+
+// withDB opens audit.duckdb for writing, retrying while another process holds
+// it (for up to 10 seconds or until ctx ends), runs fn and closes it again.
+func (a *AuditLog) withDB(ctx context.Context, fn func(context.Context, *sql.DB) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	deadline := time.Now().Add(10 * time.Second)
+	wait := 10 * time.Millisecond
+	for {
+		err := a.tryDB(ctx, fn)
+		if !isLockConflict(err) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (while waiting for another pmlens process to release %s)", ctx.Err(), a.dbPath)
+		case <-time.After(wait):
+		}
+		if wait < 200*time.Millisecond {
+			wait *= 2
+		}
+	}
+}
+
+func (a *AuditLog) tryDB(ctx context.Context, fn func(context.Context, *sql.DB) error) error {
+	c, err := duckdb.NewConnector(a.dbPath+"?threads=1&memory_limit=128MB&autoload_known_extensions=false&autoinstall_known_extensions=false", nil)
+	if err != nil {
+		return fmt.Errorf("opening audit database %s: %w", a.dbPath, err)
+	}
+	db := sql.OpenDB(c)
+	ferr := fn(ctx, db)
+	cerr := db.Close()
+	if err := c.Close(); cerr == nil {
+		cerr = err
+	}
+	if ferr != nil {
+		return ferr
+	}
+	return cerr
+}
+
+// Record appends e to the spool. It fills ID, PID and Time when unset.
+func (a *AuditLog) Record(_ context.Context, e AuditEntry) error {
+	if e.ID == "" {
+		e.ID = newID()
+	}
+	if e.PID == 0 {
+		e.PID = os.Getpid()
+	}
+	if e.Time.IsZero() {
+		e.Time = a.now()
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	f, err := os.OpenFile(a.spoolPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("opening audit spool: %w", err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("locking audit spool %s: %w", a.spoolPath, err)
+	}
+	defer func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }()
+	if _, err := f.Write(line); err != nil {
+		return fmt.Errorf("writing audit spool %s: %w", a.spoolPath, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("syncing audit spool %s: %w", a.spoolPath, err)
+	}
+	return nil
+}
+
+func newID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Fold moves spooled records into audit.duckdb and returns how many it read.
+func (a *AuditLog) Fold(ctx context.Context) (int, error) {
+	if st, err := os.Stat(a.spoolPath); err != nil || st.Size() == 0 {
+		return 0, nil
+	}
+	n := 0
+	err := a.withDB(ctx, func(ctx context.Context, db *sql.DB) error {
+		f, err := os.OpenFile(a.spoolPath, os.O_RDWR, 0o600)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		// Appenders wait while this holds the lock; it is held only for the insert.
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			return fmt.Errorf("locking audit spool: %w", err)
+		}
+		defer func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }()
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return err
+		}
+		entries, bad := parseSpool(data)
+		if len(bad) > 0 {
+			a.log.Warn("audit spool lines could not be read; kept in the rejected file", "lines", len(bad), "file", a.spoolPath+".rejected")
+			if err := appendFile(a.spoolPath+".rejected", bytes.Join(bad, []byte("\n"))); err != nil {
+				return err
+			}
+		}
+		if err := insertEntries(ctx, db, entries); err != nil {
+			return err
+		}
+		n = len(entries)
+		if err := f.Truncate(0); err != nil {
+			return fmt.Errorf("emptying audit spool: %w", err)
+		}
+		return f.Sync()
+	})
+	return n, err
+}
+
+func parseSpool(data []byte) ([]AuditEntry, [][]byte) {
+	var entries []AuditEntry
+	var bad [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), MaxSQLBytes*8)
+	for sc.Scan() {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		var e AuditEntry
+		if err := json.Unmarshal(line, &e); err != nil || e.ID == "" {
+			bad = append(bad, append([]byte(nil), line...))
+			continue
+		}
+		entries = append(entries, e)
+	}
+	return entries, bad
+}
+
+func appendFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(append(data, '\n')); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func insertEntries(ctx context.Context, db *sql.DB, entries []AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	st, err := tx.PrepareContext(ctx, `INSERT INTO audit_log (id, queried_at, user_name, role, client, sql_text, sql_sha256, duration_ms,
+		rows_returned, truncated, outcome, error, warehouse_version, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO NOTHING`)
+	if err != nil {
+		return fmt.Errorf("preparing audit insert: %w", err)
+	}
+	defer st.Close()
+	for _, e := range entries {
+		sum := sha256.Sum256([]byte(e.SQL))
+		if _, err := st.ExecContext(ctx, e.ID, e.Time, e.User, e.Role, e.Client, e.SQL, hex.EncodeToString(sum[:]),
+			float64(e.Duration)/float64(time.Millisecond), e.Rows, e.Truncated, e.Outcome, nullIfEmpty(e.Error), nullIfEmpty(e.Version), e.PID); err != nil {
+			return fmt.Errorf("storing audit record %s: %w", e.ID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Run folds the spool every interval until ctx ends, then once more.
+func (a *AuditLog) Run(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		interval = 2 * time.Second
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if _, err := a.Fold(fctx); err != nil {
+				a.log.Warn("folding audit spool at shutdown", "err", err)
+			}
+			cancel()
+			return
+		case <-t.C:
+			if _, err := a.Fold(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("folding audit spool; records stay in the spool until the next try", "err", err)
+			}
+		}
+	}
+}
+
+// AcquireReadOnly folds pending records and keeps audit.duckdb unchanged by
+// this process until release is called.
+func (a *AuditLog) AcquireReadOnly(ctx context.Context) (string, func(), error) {
+	if _, err := a.Fold(ctx); err != nil {
+		// Another process may hold the file: admins then see records up to the last fold.
+		a.log.Warn("folding audit spool before an admin query", "err", err)
+	}
+	a.mu.RLock()
+	var once sync.Once
+	return a.dbPath, func() { once.Do(a.mu.RUnlock) }, nil
+}
+
+// History returns user's most recent queries, newest first.
+func (a *AuditLog) History(ctx context.Context, user string, limit int) ([]AuditEntry, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	if _, err := a.Fold(ctx); err != nil {
+		a.log.Warn("folding audit spool before reading history", "err", err)
+	}
+	var out []AuditEntry
+	err := a.withDB(ctx, func(ctx context.Context, db *sql.DB) error {
+		rows, err := db.QueryContext(ctx, `SELECT id, queried_at, user_name, role, client, sql_text, duration_ms, rows_returned, truncated,
+			outcome, coalesce(error, ''), coalesce(warehouse_version, ''), pid FROM audit_log WHERE user_name = ? ORDER BY queried_at DESC, id LIMIT ?`, user, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e AuditEntry
+			var ms float64
+			if err := rows.Scan(&e.ID, &e.Time, &e.User, &e.Role, &e.Client, &e.SQL, &ms, &e.Rows, &e.Truncated, &e.Outcome, &e.Error, &e.Version, &e.PID); err != nil {
+				return err
+			}
+			e.Duration = time.Duration(ms * float64(time.Millisecond))
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading query history of %q: %w", user, err)
+	}
+	return out, nil
+}
