@@ -8,12 +8,12 @@ BIN       ?= bin/pmlens
 FUZZTIME  ?= 10s
 export GOFLAGS ?= -mod=mod
 
-.PHONY: run test build assets test-deps vet unit race fuzz bench clean
+.PHONY: run test build tools assets test-deps vet unit race fuzz bench clean
 
 run: build
 	./$(BIN) serve
 
-build: assets
+build: tools assets
 	$(GO) build -o $(BIN) ./cmd/pmlens
 
 # Front-end assets come from the npm registry at build time, pinned by
@@ -23,11 +23,16 @@ assets:
 		if [ -x "$$s" ]; then echo "== $$s"; "$$s" || exit 1; fi; \
 	done
 
+# Node.js and npm fetch the pinned front-end packages (installed from Debian's
+# packages when missing).
+tools:
+	@./scripts/install-tools.sh
+
 # Headless Chromium (Debian's package) for the browser tests.
 test-deps:
 	@./scripts/install-test-deps.sh
 
-test: assets test-deps vet unit race fuzz
+test: tools assets test-deps vet unit race fuzz
 
 vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
