@@ -25,13 +25,14 @@ const (
 // Config is the whole pmlens configuration. Relative paths inside it have already
 // been resolved against Dir by Load.
 type Config struct {
-	Warehouse Warehouse `yaml:"warehouse"`
-	Server    Server    `yaml:"server"`
-	Sources   []Source  `yaml:"sources"`
-	Projects  []Project `yaml:"projects"`
-	Privacy   Privacy   `yaml:"privacy"`
-	Log       Log       `yaml:"log"`
-	Metrics   Metrics   `yaml:"metrics"`
+	Warehouse Warehouse  `yaml:"warehouse"`
+	Server    Server     `yaml:"server"`
+	Sources   []Source   `yaml:"sources"`
+	Projects  []Project  `yaml:"projects"`
+	Privacy   Privacy    `yaml:"privacy"`
+	Log       Log        `yaml:"log"`
+	Metrics   Metrics    `yaml:"metrics"`
+	Auth      AuthConfig `yaml:"auth"`
 
 	// File is the path the configuration was read from ("" for the built-in demo).
 	File string `yaml:"-"`
@@ -281,6 +282,7 @@ func (c *Config) applyDefaults() {
 		}
 	}
 	c.Metrics.applyDefaults()
+	c.Auth.applyDefaults()
 }
 
 func (c *Config) resolvePaths() {
@@ -292,6 +294,7 @@ func (c *Config) resolvePaths() {
 	}
 	c.Warehouse.Path = abs(c.Warehouse.Path)
 	c.Privacy.HashKeyFile = abs(c.Privacy.HashKeyFile)
+	c.Auth.resolvePaths(abs)
 	for i := range c.Sources {
 		s := &c.Sources[i]
 		s.Auth.TokenFile = abs(s.Auth.TokenFile)

@@ -36,6 +36,8 @@ Usage:
   pmlens query   [--config FILE] [--format F] [--out FILE] "SQL"
                                                        run read-only SQL on the published warehouse
                                                        (F: table, csv, json, parquet, xlsx)
+  pmlens users   [--config FILE] add|passwd|disable|enable|grant|token|list ...
+                                                       manage sign-in users and API tokens
   pmlens version                                       print the version
 
 Without --config (or PMLENS_CONFIG) every command uses the built-in demo
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdSync(ctx, args[1:], stdout, stderr)
 	case "query":
 		err = cmdQuery(ctx, args[1:], stdout, stderr)
+	case "users":
+		err = cmdUsers(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "pmlens", versionString())
 		return exitOK

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/pmlens/pmlens/auth"
 	"github.com/pmlens/pmlens/configs"
 	"github.com/pmlens/pmlens/dashboards"
 	"github.com/pmlens/pmlens/dashboards/workbench"
@@ -38,7 +40,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *addr != "" {
 		cfg.Server.Addr = *addr
 	}
-	if err := requireLoopback(cfg.Server.Addr); err != nil {
+	if err := auth.CheckListen(cfg.Server.Addr, cfg.Auth); err != nil {
 		return err
 	}
 	log := newLogger(cfg, stderr)
@@ -82,7 +84,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer sb.Close()
 
-	handler := dashboards.New(dashboards.Options{
+	authSvc, err := auth.New(auth.Options{Config: cfg.Auth, WarehousePath: cfg.Warehouse.Path, Logger: log, Auditor: auth.SlogAuditor{Logger: log}})
+	if err != nil {
+		return err
+	}
+	for _, w := range authSvc.Preflight(ctx) {
+		log.Warn(w)
+	}
+	tlsConfig, err := auth.TLSConfig(cfg.Auth)
+	if err != nil {
+		return err
+	}
+
+	handler := authSvc.Wrap(dashboards.New(dashboards.Options{
 		Reader:    reader,
 		Config:    cfg,
 		Logger:    log,
@@ -90,13 +104,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Version:   versionString(),
 		Nav:       []dashboards.NavLink{workbench.NavLink},
 		Warm:      dashboards.DefaultWarmPaths(),
-		Register: []func(gin.IRouter){func(r gin.IRouter) {
+		Register: []func(gin.IRouter){authSvc.Register, func(r gin.IRouter) {
 			workbench.Register(r, workbench.Deps{Sandbox: sb, Audit: audit, Logger: log})
 		}},
-	})
+	}))
 	ln, err := net.Listen("tcp", cfg.Server.Addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Server.Addr, err)
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+		scheme = "https"
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -105,6 +124,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		WriteTimeout:      5 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	sched.Start()
 	// Sources that have never loaded run now rather than at their first schedule, so
@@ -114,7 +134,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			log.Warn("initial sync not started", "source", name, "err", err)
 		}
 	}
-	url := "http://" + ln.Addr().String()
+	url := scheme + "://" + ln.Addr().String()
 	log.Info("pmlens serving", "url", url, "config", configName(cfg), "warehouse", cfg.Warehouse.Path)
 	fmt.Fprintf(stdout, "pmlens is serving %s on %s\n", configName(cfg), url)
 
@@ -161,20 +181,4 @@ func neverLoaded(ctx context.Context, r *warehouse.Reader, cfg *configs.Config) 
 		}
 	}
 	return out
-}
-
-// requireLoopback refuses addresses other machines can reach: pmlens has no sign-in
-// yet, and a hospital network must not get an open reporting service by accident.
-func requireLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return usageError{fmt.Sprintf("server address %q is not host:port", addr)}
-	}
-	if host == "localhost" {
-		return nil
-	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("refusing to listen on %s: pmlens serves without sign-in, so it binds only loopback addresses (127.0.0.1, ::1, localhost); put an authenticating reverse proxy in front of a loopback address to share it", addr)
 }
