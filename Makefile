@@ -26,11 +26,11 @@ assets:
 # Node.js and npm fetch the pinned front-end packages (installed from Debian's
 # packages when missing).
 tools:
-	@./scripts/install-tools.sh
+	@./scripts/ensure-packages.sh node:nodejs npm:npm
 
 # Headless Chromium (Debian's package) for the browser tests.
 test-deps:
-	@./scripts/install-test-deps.sh
+	@./scripts/ensure-packages.sh chromium:chromium
 
 test: tools assets test-deps vet unit race fuzz
 
