@@ -133,13 +133,14 @@ func (s *Syncer) runOne(ctx context.Context, w *warehouse.Writer, src configs.So
 		err = fn(ctx, s.env, src, run)
 	}
 	if err == nil {
+		run.BeginDerived()
 		err = refreshDerived(ctx, s.env, run)
 	}
 	if err != nil {
 		err = fmt.Errorf("source %s: %w", src.Name, err)
 	}
 	res := w.Finish(ctx, run, err)
-	attrs := []any{"status", res.Status, "rows", res.Rows, "duration", res.Duration.Round(time.Millisecond), "problems", len(res.Problems), "version", res.Version}
+	attrs := []any{"status", res.Status, "rows", res.Rows, "derived_rows", run.DerivedRows(), "duration", res.Duration.Round(time.Millisecond), "problems", len(res.Problems), "version", res.Version}
 	if res.Err != nil {
 		log.Error("sync failed", append(attrs, "err", res.Err)...)
 	} else {

@@ -38,6 +38,8 @@ type Run struct {
 	started    time.Time
 	conn       *sql.Conn
 	rows       atomic.Int64
+	derived    atomic.Int64
+	deriving   atomic.Bool
 
 	mu       sync.Mutex
 	problems []Problem
@@ -119,10 +121,26 @@ func (r *Run) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 }
 
 // AddRows counts rows written by Exec (Append counts its own).
-func (r *Run) AddRows(n int64) { r.rows.Add(n) }
+func (r *Run) AddRows(n int64) { r.count(n) }
 
-// Rows is the number of rows loaded so far.
+// Rows is the number of source rows loaded so far (derived rows excluded).
 func (r *Run) Rows() int64 { return r.rows.Load() }
+
+// BeginDerived marks the rest of the run as recomputing derived tables: rows
+// written from now on are not source data, so they do not count in rows_loaded
+// (an unchanged source must read as "0 rows loaded").
+func (r *Run) BeginDerived() { r.deriving.Store(true) }
+
+// DerivedRows is the number of rows written after BeginDerived.
+func (r *Run) DerivedRows() int64 { return r.derived.Load() }
+
+func (r *Run) count(n int64) {
+	if r.deriving.Load() {
+		r.derived.Add(n)
+		return
+	}
+	r.rows.Add(n)
+}
 
 // Append loads rows into table through DuckDB's Appender, inside the run's
 // transaction. fill calls add once per row with values in columns order.
@@ -161,7 +179,7 @@ func (r *Run) Append(ctx context.Context, table string, columns []string, fill f
 		}
 		return nil
 	})
-	r.rows.Add(n)
+	r.count(n)
 	return n, err
 }
 

@@ -357,3 +357,29 @@ func childSync(path string) {
 	time.Sleep(time.Minute)
 	os.Exit(4)
 }
+
+func TestDerivedRowsAreNotSourceRows(t *testing.T) {
+	ctx := context.Background()
+	w := openTest(t, filepath.Join(t.TempDir(), "pmlens.duckdb"))
+	run, _ := w.Begin(ctx, "files", "msproject")
+	add := func(n int) {
+		_, err := run.Append(ctx, "sync_problems", []string{"run_id", "source", "location", "message"}, func(a func(...any) error) error {
+			for i := 0; i < n; i++ {
+				if err := a(run.ID(), "files", "x", "y"); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(3)
+	run.BeginDerived()
+	add(5)
+	res := w.Finish(ctx, run, nil)
+	if res.Rows != 3 || run.DerivedRows() != 5 {
+		t.Fatalf("rows %d derived %d, want 3 and 5", res.Rows, run.DerivedRows())
+	}
+}
