@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"time"
 
@@ -25,7 +22,7 @@ import (
 // ends "partial") and the other files still load. Earlier snapshots are never touched.
 func syncMSProject(ctx context.Context, env Env, src configs.Source, run *warehouse.Run) error {
 	log := env.Logger.With("source", src.Name, "run_id", run.ID())
-	files, base, err := msprojectFiles(src.Path)
+	files, base, err := sourceFiles(src.Path, ".xml", ".mpx", ".csv", ".xlsx", ".mpp") // an .mpp is reported as unsupported, not ignored
 	if err != nil {
 		return err
 	}
@@ -48,7 +45,7 @@ func syncMSProject(ctx context.Context, env Env, src configs.Source, run *wareho
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rel := msprojectRel(base, path)
+		rel := relTo(base, path)
 		ok, err := importSchedule(ctx, run, path, maxBytes, opts, loadOpts, log)
 		switch {
 		case err == nil && ok:
@@ -142,71 +139,3 @@ func importSchedule(ctx context.Context, run *warehouse.Run, path string, maxByt
 	return true, nil
 }
 
-// msprojectFiles expands a source path into schedule files in name order and
-// returns the folder problem locations are made relative to. Folders are searched
-// recursively for .xml, .mpx, .csv, .xlsx and .mpp files (an .mpp is reported as
-// unsupported rather than silently ignored); a glob takes whatever it matches.
-func msprojectFiles(path string) ([]string, string, error) {
-	if strings.ContainsAny(path, "*?[") {
-		matches, err := filepath.Glob(path)
-		if err != nil {
-			return nil, "", fmt.Errorf("schedule path %q: %w", path, err)
-		}
-		var out []string
-		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() && !msprojectIgnored(m) {
-				out = append(out, m)
-			}
-		}
-		sort.Strings(out)
-		i := strings.IndexAny(path, "*?[")
-		return out, filepath.Dir(path[:i] + "x"), nil
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("schedule path: %w", err)
-	}
-	if !st.IsDir() {
-		return []string{path}, filepath.Dir(path), nil
-	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if p != path && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || msprojectIgnored(p) {
-			return nil
-		}
-		switch strings.ToLower(filepath.Ext(p)) {
-		case ".xml", ".mpx", ".csv", ".xlsx", ".mpp":
-			out = append(out, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("listing %s: %w", path, err)
-	}
-	sort.Strings(out)
-	return out, path, nil
-}
-
-// msprojectIgnored skips hidden files and the lock files Office leaves beside open
-// documents ("~$Plan.xlsx").
-func msprojectIgnored(path string) bool {
-	b := filepath.Base(path)
-	return strings.HasPrefix(b, ".") || strings.HasPrefix(b, "~$")
-}
-
-func msprojectRel(base, path string) string {
-	rel, err := filepath.Rel(base, path)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return path
-	}
-	return filepath.ToSlash(rel)
-}

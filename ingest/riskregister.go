@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/pmlens/pmlens/configs"
@@ -30,7 +28,7 @@ func syncRiskRegister(ctx context.Context, env Env, src configs.Source, run *war
 	if err != nil {
 		return fmt.Errorf("register options: %w", err)
 	}
-	files, base, err := registerFiles(src.Path)
+	files, base, err := sourceFiles(src.Path, ".csv", ".txt", ".xlsx", ".xlsm")
 	if err != nil {
 		return err
 	}
@@ -116,67 +114,6 @@ func syncRiskRegister(ctx context.Context, env Env, src configs.Source, run *war
 	return warehouse.RefreshRisks(ctx, run)
 }
 
-// registerFiles expands the source path (a file, a folder searched
-// recursively, or a glob) into register files in name order, and returns the
-// folder their names are made relative to.
-func registerFiles(path string) ([]string, string, error) {
-	isRegister := func(name string) bool {
-		b := filepath.Base(name)
-		if strings.HasPrefix(b, ".") || strings.HasPrefix(b, "~$") {
-			return false // hidden files and Excel's lock files
-		}
-		switch strings.ToLower(filepath.Ext(b)) {
-		case ".csv", ".txt", ".xlsx", ".xlsm":
-			return true
-		}
-		return false
-	}
-	if strings.ContainsAny(path, "*?[") {
-		matches, err := filepath.Glob(path)
-		if err != nil {
-			return nil, "", fmt.Errorf("path %q: %w", path, err)
-		}
-		var out []string
-		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
-				out = append(out, m)
-			}
-		}
-		sort.Strings(out)
-		return out, globBase(path), nil
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("risk register path: %w", err)
-	}
-	if !st.IsDir() {
-		return []string{path}, filepath.Dir(path), nil
-	}
-	var out []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
-		}
-		if d.Type().IsRegular() && isRegister(p) {
-			out = append(out, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("listing %s: %w", path, err)
-	}
-	sort.Strings(out)
-	return out, path, nil
-}
-
-// globBase is the folder part of a glob before its first pattern character.
-func globBase(pattern string) string {
-	i := strings.IndexAny(pattern, "*?[")
-	return filepath.Dir(pattern[:i] + "x")
-}
 
 func readLimited(path string, limit int64) ([]byte, os.FileInfo, error) {
 	f, err := os.Open(path)
