@@ -138,4 +138,3 @@ func importSchedule(ctx context.Context, run *warehouse.Run, path string, maxByt
 		"tasks", tasks, "rows", snap.Rows)
 	return true, nil
 }
-

@@ -114,7 +114,6 @@ func syncRiskRegister(ctx context.Context, env Env, src configs.Source, run *war
 	return warehouse.RefreshRisks(ctx, run)
 }
 
-
 func readLimited(path string, limit int64) ([]byte, os.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
