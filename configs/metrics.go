@@ -7,12 +7,18 @@ type Metrics struct {
 	// Rates converts a project currency to the portfolio currency:
 	// one unit of the key currency is worth Rates[key] portfolio units.
 	Rates map[string]float64 `yaml:"rates"`
+	// Risk configures risk scoring and exposure (configs/metrics_risk.go).
+	Risk RiskMetrics `yaml:"risk"`
+	// Flow configures delivery flow and Monte Carlo forecasts (configs/metrics_flow.go).
+	Flow FlowMetrics `yaml:"flow"`
 }
 
 func (m *Metrics) applyDefaults() {
 	if m.Currency == "" {
 		m.Currency = "USD"
 	}
+	m.Risk.applyDefaults()
+	m.Flow.applyDefaults()
 }
 
 func (m *Metrics) validate(v *validator) {
@@ -27,4 +33,6 @@ func (m *Metrics) validate(v *validator) {
 			v.fail("metrics.rates."+k, "rate must be positive")
 		}
 	}
+	m.Risk.validate(v)
+	m.Flow.validate(v)
 }

@@ -57,7 +57,8 @@ func LoadRiskSnapshot(ctx context.Context, run *Run, snap RiskSnapshot) (int64, 
 }
 
 // RefreshRisks rebuilds the run's source's rows of risks from its snapshots:
-// each risk as its latest snapshot (by as_of, then file name) shows it.
+// each risk (per project: registers kept per project reuse ids) as its latest
+// snapshot (by as_of, then file name) shows it.
 func RefreshRisks(ctx context.Context, run *Run) error {
 	if _, err := run.Exec(ctx, `DELETE FROM risks WHERE source = ?`, run.Source()); err != nil {
 		return fmt.Errorf("refreshing risks: %w", err)
@@ -66,7 +67,7 @@ func RefreshRisks(ctx context.Context, run *Run) error {
 			due, probability, impact_cost, impact_score, probability_score, updated_at, is_open, as_of)
 		SELECT source, risk_id, project_id, title, category, owner, status, response, opened, closed,
 			due, probability, impact_cost, impact_score, probability_score, ?, is_open, as_of
-		FROM (SELECT *, row_number() OVER (PARTITION BY risk_id ORDER BY as_of DESC, file DESC) AS rn
+		FROM (SELECT *, row_number() OVER (PARTITION BY project_id, risk_id ORDER BY as_of DESC, file DESC) AS rn
 		      FROM risk_snapshots WHERE source = ?)
 		WHERE rn = 1`, run.Started(), run.Source())
 	if err != nil {
