@@ -27,7 +27,15 @@ func sourceFiles(path string, exts ...string) ([]string, string, error) {
 			}
 		}
 		sort.Strings(out)
-		return out, filepath.Dir(path[:i] + "x"), nil
+		base := filepath.Dir(path[:i] + "x")
+		// A glob in a folder that does not exist is a typo in the configuration,
+		// not an empty export folder: say so rather than load nothing.
+		if len(out) == 0 {
+			if _, err := os.Stat(base); err != nil {
+				return nil, "", fmt.Errorf("source path %q: %w", path, err)
+			}
+		}
+		return out, base, nil
 	}
 	st, err := os.Stat(path)
 	if err != nil {

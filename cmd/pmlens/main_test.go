@@ -109,8 +109,10 @@ func TestServeDemoAndQueryFromSecondProcess(t *testing.T) {
 	// The initial demo sync runs in the background; wait until every source loaded.
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		out, err := exec.Command(bin, "query", "--format", "csv",
-			"select count(*) filter (where status in ('success','partial')) as ok, count(*) filter (where status = 'running') as running from sync_runs").Output()
+		poll := exec.Command(bin, "query", "--format", "csv",
+			"select count(*) filter (where status in ('success','partial')) as ok, count(*) filter (where status = 'running') as running from sync_runs")
+		poll.Env = env
+		out, err := poll.Output()
 		if err == nil && strings.HasPrefix(string(out), "ok,running\n") {
 			var ok, running int
 			fmt.Sscanf(strings.Split(string(out), "\n")[1], "%d,%d", &ok, &running)
