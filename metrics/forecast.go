@@ -86,6 +86,10 @@ type Forecast struct {
 	// Beyond counts trials unfinished at MaxWeeks.
 	Beyond    int
 	Quantiles []Quantile
+	// Weekly is the distribution behind a completion forecast: Weekly[w] trials
+	// finished in exactly w weeks (trailing zeros trimmed; Beyond not included).
+	// Nil when nothing was simulated. Charts draw it rather than simulate again.
+	Weekly []int
 }
 
 // Reasons a forecast level is undefined.
@@ -189,6 +193,7 @@ func ForecastCompletion(history []int, remaining int, asOf time.Time, opts Forec
 		counts[min(w, o.MaxWeeks+1)]++
 	}
 	f.Beyond = counts[o.MaxWeeks+1]
+	f.Weekly = trimWeekly(counts[:o.MaxWeeks+1])
 	f.Quantiles = make([]Quantile, len(o.Levels))
 	for i, l := range o.Levels {
 		rank, seen, weeks := nearestRank(l, o.Trials), 0, Null(ReasonBeyond)
@@ -321,4 +326,16 @@ feed:
 	close(next)
 	wg.Wait()
 	return out, err
+}
+
+// trimWeekly copies per-week trial counts without their trailing zero weeks.
+func trimWeekly(counts []int) []int {
+	n := len(counts)
+	for n > 0 && counts[n-1] == 0 {
+		n--
+	}
+	if n == 0 {
+		return nil
+	}
+	return slices.Clone(counts[:n])
 }

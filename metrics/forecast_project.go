@@ -124,7 +124,8 @@ func ForecastProject(job ProjectForecastJob, opts ForecastOptions) (ProjectForec
 		}
 	}
 	for k, i := range backlogs {
-		f := Forecast{Remaining: job.Remaining[i], History: window, Trials: o.Trials, Beyond: counts[k][o.MaxWeeks+1]}
+		f := Forecast{Remaining: job.Remaining[i], History: window, Trials: o.Trials, Beyond: counts[k][o.MaxWeeks+1],
+			Weekly: trimWeekly(counts[k][:o.MaxWeeks+1])}
 		f.Quantiles = make([]Quantile, len(o.Levels))
 		for q, l := range o.Levels {
 			rank, seen, weeks := nearestRank(l, o.Trials), 0, Null(ReasonBeyond)

@@ -173,6 +173,21 @@ func TestForecastsConstantThroughput(t *testing.T) {
 	if seen != len(want) {
 		t.Errorf("found %d of the %d FC scopes", seen, len(want))
 	}
+	// The distribution behind those dates: every trial of the project takes
+	// exactly 5 weeks (finish 20 Apr) and every trial of the epic 2 (30 Mar).
+	for scope, w := range map[string]struct {
+		weeks int
+		date  string
+	}{"project": {5, "2026-04-20"}, "epic:FC-100": {2, "2026-03-30"}} {
+		var rows, weeks, trials int
+		var finish time.Time
+		scanRow(t, db, `SELECT count(*), min(weeks), sum(trials), min(finish_date) FROM forecast_distribution
+			WHERE project_id = 'fc' AND scope = ? AND as_of = DATE '2026-03-16'`, []any{scope}, &rows, &weeks, &trials, &finish)
+		if rows != 1 || weeks != w.weeks || trials != configs.DefaultFlowTrials || !finish.Equal(day(w.date)) {
+			t.Errorf("%s distribution: %d rows, weeks %d, %d trials, finish %s; want 1 row, %d weeks, %d trials, %s",
+				scope, rows, weeks, trials, finish.Format(time.DateOnly), w.weeks, configs.DefaultFlowTrials, w.date)
+		}
+	}
 	for target, n := range map[string]int{"4 weeks": 8, "fix_version:FC R1": 8, "2 weeks": 4} {
 		var p50, p85, p95 int
 		scanRow(t, db, `SELECT p50_items, p85_items, p95_items FROM forecast_items WHERE project_id = 'fc' AND target = ?`, []any{target}, &p50, &p85, &p95)
@@ -210,6 +225,16 @@ func TestForecastsAreReproducibleAndSkipUnchangedInputs(t *testing.T) {
 	}
 	var dates [3]sql.NullTime
 	scanRow(t, db, `SELECT p50_date, p85_date, p95_date FROM forecasts WHERE project_id = 'flw' AND scope = 'project'`, nil, &dates[0], &dates[1], &dates[2])
+	// The stored distribution gives the same dates by nearest rank: the pNN date
+	// is the first finish date by which ceil(NN % × 2000) trials had finished.
+	for k, rank := range []int{1000, 1700, 1900} {
+		var first sql.NullTime
+		scanRow(t, db, `SELECT min(finish_date) FROM (SELECT finish_date, sum(trials) OVER (ORDER BY weeks) AS cum
+			FROM forecast_distribution WHERE project_id = 'flw' AND scope = 'project') WHERE cum >= ?`, []any{rank}, &first)
+		if first != dates[k] {
+			t.Errorf("distribution reaches rank %d at %v, the forecast says %v", rank, first, dates[k])
+		}
+	}
 
 	// Sync everything again: the export files are unchanged (the connector skips
 	// them), so the forecasts keep the first run's id.

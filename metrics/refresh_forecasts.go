@@ -17,7 +17,7 @@ import (
 
 // forecastDefinitionVersion is part of the forecast fingerprint, so a binary
 // whose simulation or scopes changed recomputes the current forecasts.
-const forecastDefinitionVersion = "forecast-1"
+const forecastDefinitionVersion = "forecast-2" // 2: forecast_distribution
 
 // Forecast methods stored in forecasts.method.
 const (
@@ -315,6 +315,10 @@ func writeForecasts(ctx context.Context, run *warehouse.Run, in forecastInputs, 
 			return fmt.Errorf("replacing current %s: %w", t, err)
 		}
 	}
+	if _, err := run.Exec(ctx, `DELETE FROM forecast_distribution d WHERE EXISTS (SELECT 1 FROM flow_horizon h
+			WHERE h.project_id = d.project_id AND h.as_of = d.as_of)`); err != nil {
+		return fmt.Errorf("replacing current forecast_distribution: %w", err)
+	}
 	hist := map[string]ThroughputHistory{}
 	for _, h := range in.Histories {
 		hist[h.ProjectID] = h
@@ -350,6 +354,25 @@ func writeForecasts(ctx context.Context, run *warehouse.Run, in forecastInputs, 
 		})
 	if err != nil {
 		return fmt.Errorf("writing forecasts: %w", err)
+	}
+	_, err = run.Append(ctx, "forecast_distribution", []string{"project_id", "as_of", "scope", "weeks", "finish_date", "trials", "run_id"},
+		func(add func(...any) error) error {
+			for i, f := range comp {
+				s := in.Scopes[i]
+				asOf := hist[s.ProjectID].AsOf
+				for w, n := range f.Weekly {
+					if n == 0 {
+						continue
+					}
+					if err := add(s.ProjectID, asOf, s.Name(), int64(w), asOf.AddDate(0, 0, 7*w), int64(n), run.ID()); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("writing forecast_distribution: %w", err)
 	}
 	_, err = run.Append(ctx, "forecast_items", []string{"project_id", "as_of", "target", "target_date", "weeks", "p50_items",
 		"p85_items", "p95_items", "remaining_items", "method", "trials", "reason", "computed_at", "run_id"},
