@@ -8,7 +8,7 @@ BIN       ?= bin/pmlens
 FUZZTIME  ?= 10s
 export GOFLAGS ?= -mod=mod
 
-.PHONY: run test build tools assets test-deps vet unit race fuzz bench clean
+.PHONY: run test build tools assets test-deps vet unit race fuzz bench loadtest clean
 
 run: build
 	./$(BIN) serve
@@ -51,6 +51,10 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+# The dashboards under wrk at the demo scaled to 300 projects (PROJECTS=N to change).
+loadtest:
+	@./scripts/loadtest.sh
 
 clean:
 	rm -rf bin test-artifacts

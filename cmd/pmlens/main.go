@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -41,7 +42,8 @@ Usage:
   pmlens version                                       print the version
 
 Without --config (or PMLENS_CONFIG) every command uses the built-in demo
-portfolio, generated under $PMLENS_DATA_DIR (default ~/.local/share/pmlens/demo).
+portfolio, generated under $PMLENS_DATA_DIR (default ~/.local/share/pmlens/demo);
+PMLENS_DEMO_PROJECTS=N scales it to N projects (in demo-N) for load tests.
 Run "pmlens COMMAND --help" for a command's flags.
 `
 
@@ -134,10 +136,21 @@ func loadConfig(ctx context.Context, path string) (*configs.Config, error) {
 		return nil, err
 	}
 	dir := filepath.Join(data, "demo")
-	if err := demo.Generate(ctx, dir); err != nil {
+	var opts []demo.Option
+	// PMLENS_DEMO_PROJECTS scales the demo for load tests and trials at a
+	// realistic size; each size gets its own folder and warehouse.
+	if v := os.Getenv("PMLENS_DEMO_PROJECTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5000 {
+			return nil, fmt.Errorf("PMLENS_DEMO_PROJECTS=%q: want a number of projects from 1 to 5000", v)
+		}
+		opts = append(opts, demo.Scale(n))
+		dir = filepath.Join(data, fmt.Sprintf("demo-%d", n))
+	}
+	if err := demo.Generate(ctx, dir, opts...); err != nil {
 		return nil, fmt.Errorf("generating the demo portfolio in %s: %w", dir, err)
 	}
-	return demo.Config(dir)
+	return demo.Config(dir, opts...)
 }
 
 // newLogger builds the process logger from the configuration; it writes to stderr
