@@ -213,22 +213,12 @@ func (s *Service) Wrap(next http.Handler) http.Handler {
 	})
 	protected := s.cop.Handler(inner)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.securityHeaders(w, r)
+		SetSecurityHeaders(w.Header(), s.csp, s.secureRequest(r))
+		// Every event recorded while answering (a CSRF refusal included) knows
+		// the client, method and path; the query string stays out of it.
+		r = r.WithContext(WithRequestMeta(r.Context(), RequestMeta{ClientIP: s.clientIP(r), Method: r.Method, Path: r.URL.Path}))
 		protected.ServeHTTP(w, r)
 	})
-}
-
-func (s *Service) securityHeaders(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Content-Security-Policy", s.csp)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	if s.secureRequest(r) {
-		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-	}
 }
 
 // secureRequest reports whether the browser reached us over HTTPS.

@@ -196,7 +196,7 @@ func TestSecurityHeaders(t *testing.T) {
 	want := map[string]string{
 		"Content-Security-Policy": DefaultContentSecurityPolicy,
 		"X-Content-Type-Options":  "nosniff",
-		"Referrer-Policy":         "no-referrer",
+		"Referrer-Policy":         "same-origin",
 		"X-Frame-Options":         "DENY",
 	}
 	f := newFixture(t, nil)

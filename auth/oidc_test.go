@@ -197,6 +197,12 @@ func TestOIDCSignIn(t *testing.T) {
 			c["nonce"] = "another-sign-in"
 			return c
 		}, false, http.StatusUnauthorized, RoleNone, ""},
+		{"another issuer", func(g grantReq) map[string]any {
+			c := idp.baseClaims(g, "iss")
+			c["groups"] = []string{"pmo-admins"}
+			c["iss"] = "https://evil.example"
+			return c
+		}, false, http.StatusUnauthorized, RoleNone, ""},
 		{"wrong audience", func(g grantReq) map[string]any {
 			c := idp.baseClaims(g, "aud")
 			c["groups"] = []string{"pmo-admins"}
@@ -259,8 +265,8 @@ func TestOIDCSignIn(t *testing.T) {
 			}
 		})
 	}
-	if n := f.audit.count(EventSignInFailed); n != 5 {
-		t.Errorf("failed SSO sign-ins audited: %d, want 5", n)
+	if n := f.audit.count(EventSignInFailed); n != 6 {
+		t.Errorf("failed SSO sign-ins audited: %d, want 6", n)
 	}
 }
 

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -55,6 +56,29 @@ func (p *Principal) Allows(portfolio, program string) bool {
 		(program != "" && slices.Contains(p.Programs, program))
 }
 
+// Fingerprint names the principal's role and scope (not their identity): two
+// principals with equal fingerprints see exactly the same data, so responses
+// built for one may be served to the other. Caches key on it.
+func (p *Principal) Fingerprint() string {
+	if p == nil || p.Role == RoleNone {
+		return "none"
+	}
+	if p.AllScopes {
+		return p.Role.String() + "|*"
+	}
+	enc := func(list []string) string {
+		l := slices.Clone(list)
+		slices.Sort(l)
+		l = slices.Compact(l)
+		var b strings.Builder
+		for _, s := range l {
+			fmt.Fprintf(&b, "%d:%s;", len(s), s)
+		}
+		return b.String()
+	}
+	return p.Role.String() + "|P" + enc(p.Portfolios) + "|G" + enc(p.Programs)
+}
+
 // Can reports whether the principal has at least role.
 func (p *Principal) Can(role Role) bool { return p != nil && p.Role.AtLeast(role) }
 
@@ -101,14 +125,24 @@ func WithPrincipal(ctx context.Context, p *Principal) context.Context {
 // FromContext returns the request's principal. It accepts a *gin.Context as well
 // as a request context.
 func FromContext(ctx context.Context) (*Principal, bool) {
-	if c, ok := ctx.(*gin.Context); ok {
-		if c.Request == nil {
-			return nil, false
-		}
-		ctx = c.Request.Context()
+	ctx = requestContext(ctx)
+	if ctx == nil {
+		return nil, false
 	}
 	p, ok := ctx.Value(principalKey{}).(*Principal)
 	return p, ok && p != nil
+}
+
+// requestContext is the request context behind a *gin.Context (whose own Value
+// does not see it unless the engine opts in), or ctx itself.
+func requestContext(ctx context.Context) context.Context {
+	if c, ok := ctx.(*gin.Context); ok {
+		if c.Request == nil {
+			return nil
+		}
+		return c.Request.Context()
+	}
+	return ctx
 }
 
 // Require lets a request through only when its principal has at least role. A

@@ -2,10 +2,14 @@ package configs
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	"gopkg.in/yaml.v3"
 )
 
 // Roles a grant can give, lowest first. Package auth defines their meaning.
@@ -33,7 +37,13 @@ type AuthConfig struct {
 	// TrustedProxies lists addresses or CIDR ranges of reverse proxies whose
 	// X-Forwarded-For is believed when telling a client's address (for throttling
 	// and the audit trail). Empty: the connection's address is used.
-	TrustedProxies []string        `yaml:"trusted_proxies"`
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AuditRetention is how long the audit trail (sign-ins, page views, exports,
+	// queries, user and configuration changes) is kept before the server prunes
+	// it: days ("2190d") or a Go duration ("52560h"). The default is 2190d, six
+	// years, because HIPAA keeps required documentation six years (45 CFR
+	// 164.316(b)(2)); the least accepted is 1d.
+	AuditRetention Period          `yaml:"audit_retention"`
 	Session        SessionConfig   `yaml:"session"`
 	Lockout        LockoutConfig   `yaml:"lockout"`
 	Password       PasswordConfig  `yaml:"password"`
@@ -122,6 +132,62 @@ type UserGrantSpec struct {
 	Programs   []string `yaml:"programs"`
 }
 
+// DefaultAuditRetention keeps the audit trail six years (2190 days).
+const DefaultAuditRetention = Period(2190 * day)
+
+// MinAuditRetention is the shortest audit retention accepted: pruning runs
+// hourly, and a trail kept for less than a day cannot serve an investigation.
+const MinAuditRetention = Period(day)
+
+const day = 24 * time.Hour
+
+// Period is a length of time written in whole days ("2190d") or as a Go
+// duration ("52560h", "90m"), for settings measured in days or years, which Go
+// durations cannot express.
+type Period time.Duration
+
+// ParsePeriod reads "2190d" (days) or a Go duration such as "52560h".
+func ParsePeriod(s string) (Period, error) {
+	s = strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.ParseInt(n, 10, 64)
+		if err != nil || days < 0 || days > math.MaxInt64/int64(day) {
+			return 0, fmt.Errorf("%q is not a whole number of days such as 2190d", s)
+		}
+		return Period(time.Duration(days) * day), nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a length of time: write days as 2190d or a duration such as 52560h", s)
+	}
+	return Period(d), nil
+}
+
+// UnmarshalYAML reads a scalar with ParsePeriod.
+func (p *Period) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: expected a length of time such as 2190d", n.Line)}}
+	}
+	v, err := ParsePeriod(n.Value)
+	if err != nil {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
+	}
+	*p = v
+	return nil
+}
+
+// Duration is the period as a time.Duration.
+func (p Period) Duration() time.Duration { return time.Duration(p) }
+
+// String writes whole days as "2190d" and anything else as a Go duration.
+func (p Period) String() string {
+	d := time.Duration(p)
+	if d != 0 && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	return d.String()
+}
+
 // IsEnabled reports whether sign-in is required.
 func (a AuthConfig) IsEnabled() bool { return a.Enabled == nil || *a.Enabled }
 
@@ -167,6 +233,9 @@ func (a *AuthConfig) applyDefaults() {
 	}
 	if a.Password.MinLength == 0 {
 		a.Password.MinLength = 12
+	}
+	if a.AuditRetention == 0 {
+		a.AuditRetention = DefaultAuditRetention
 	}
 	o := &a.OIDC
 	if o.Issuer == "" {
@@ -215,6 +284,9 @@ func (a *AuthConfig) validate(v *validator) {
 	}
 	if a.Lockout.Window <= 0 || a.Lockout.Duration <= 0 {
 		v.fail("auth.lockout", "window and duration must be positive")
+	}
+	if a.AuditRetention < MinAuditRetention {
+		v.fail("auth.audit_retention", "%s is shorter than %s; the default is %s (six years, as HIPAA keeps documentation)", a.AuditRetention, MinAuditRetention, DefaultAuditRetention)
 	}
 	if a.Password.MinLength < 8 {
 		v.fail("auth.password.min_length", "must be at least 8 (NIST SP 800-63B)")

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -40,6 +41,7 @@ func TestAuthValidate(t *testing.T) {
 		{"external url with path", func(a *AuthConfig) { a.ExternalURL = "https://h.example/pmlens" }, "auth.external_url"},
 		{"bad proxy", func(a *AuthConfig) { a.TrustedProxies = []string{"10.0.0.0/33"} }, "auth.trusted_proxies[0]"},
 		{"cert without key", func(a *AuthConfig) { a.TLS.CertFile = "c.pem" }, "auth.tls"},
+		{"audit kept under a day", func(a *AuthConfig) { a.AuditRetention = Period(23 * time.Hour) }, "auth.audit_retention"},
 		{"grant role", func(a *AuthConfig) { a.Grants = []UserGrantSpec{{User: "x", Role: "boss"}} }, "auth.grants[0].role"},
 		{"oidc without client", func(a *AuthConfig) {
 			a.OIDC = OIDCConfig{Issuer: "https://idp.example.org", RedirectURL: "https://p.example/auth/oidc/callback", Scopes: []string{"openid"}}
@@ -75,6 +77,7 @@ enabled: true
 users_file: /var/lib/pmlens/users.json
 external_url: https://pmlens.hospital.example
 trusted_proxies: [10.0.0.0/8]
+audit_retention: 2190d
 session:
   idle_timeout: 15m
   absolute_timeout: 8h
@@ -133,5 +136,54 @@ func TestAuthExampleLoads(t *testing.T) {
 	err := checkKeys("example", &bad, reflect.TypeOf(AuthConfig{}), "auth", map[string]int{})
 	if err == nil || !strings.Contains(err.Error(), "client_secret_env") {
 		t.Fatalf("inline secret: %v", err)
+	}
+}
+
+func TestAuditRetention(t *testing.T) {
+	if DefaultAuthConfig().AuditRetention.Duration() != 2190*24*time.Hour {
+		t.Fatalf("default retention %s, want six years of days", DefaultAuthConfig().AuditRetention)
+	}
+	cases := []struct {
+		yaml string
+		want time.Duration // with err == ""
+		err  string        // part of the load error
+	}{
+		{"2190d", 2190 * 24 * time.Hour, ""},
+		{"52560h", 52560 * time.Hour, ""},
+		{"1d", 24 * time.Hour, ""},
+		{"400d", 400 * 24 * time.Hour, ""},
+		{"12h", 0, "auth.audit_retention"},
+		{"0d", 0, ""}, // unset: the default applies
+		{"-3d", 0, "whole number of days"},
+		{"1.5d", 0, "whole number of days"},
+		{"six years", 0, "line 4"},
+		{"[1, 2]", 0, "auth.audit_retention: expected a single value"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.yaml, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg, err := Parse([]byte("warehouse:\n  path: data/pmlens.duckdb\nauth:\n  audit_retention: "+tc.yaml+"\n"), filepath.Join(dir, "t.yaml"), dir)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.want
+			if want == 0 {
+				want = DefaultAuditRetention.Duration()
+			}
+			if got := cfg.Auth.AuditRetention.Duration(); got != want {
+				t.Errorf("retention %s, want %s", got, want)
+			}
+		})
+	}
+	for p, want := range map[Period]string{Period(2190 * 24 * time.Hour): "2190d", Period(36 * time.Hour): "36h0m0s"} {
+		if p.String() != want {
+			t.Errorf("String() = %q, want %q", p.String(), want)
+		}
 	}
 }

@@ -107,6 +107,7 @@ func (s *server) api(fn apiFunc, extraTag func() string) gin.HandlerFunc {
 			}
 			return &response{status: http.StatusOK, ctype: "application/json; charset=utf-8", body: b}, nil
 		})
+		s.recordAccess(c)
 	}
 }
 
@@ -190,7 +191,10 @@ func (s *server) apiScopeEVM(r *req) (any, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	src := r.rollupSource(st)
+	src, err := r.rollupSource(st)
+	if err != nil {
+		return nil, "", err
+	}
 	trend, err := r.scopeTrend(src)
 	if err != nil {
 		return nil, "", err

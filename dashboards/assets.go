@@ -25,7 +25,7 @@ var templateFS embed.FS
 // here with "pattern static/vendor/echarts.min.js: no matching files found", run
 // dashboards/web/build.sh first (the Makefile does this before go build / go test).
 //
-//go:embed static/app.js static/app.css static/favicon.svg static/vendor/echarts.min.js static/vendor/echarts.LICENSE.txt
+//go:embed static/app.js static/app.css static/admin.js static/favicon.svg static/vendor/echarts.min.js static/vendor/echarts.LICENSE.txt
 var staticFS embed.FS
 
 //go:embed openapi.yaml

@@ -16,15 +16,19 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/pmlens/pmlens/auth"
 	"github.com/pmlens/pmlens/configs"
 	"github.com/pmlens/pmlens/warehouse"
+	"github.com/pmlens/pmlens/warehouse/sandbox"
 )
 
 // Scheduler tells when a source runs next; *scheduler.Scheduler satisfies it.
@@ -32,10 +36,25 @@ type Scheduler interface {
 	Next(source string) (time.Time, bool)
 }
 
+// SyncTrigger is a Scheduler that can also start a source's sync at once (the
+// admins' "Sync now"); *scheduler.Scheduler satisfies it. Trigger fails when
+// the source is already running.
+type SyncTrigger interface {
+	Trigger(source string) error
+}
+
+// AuditTrail reads the audit trail for the admin audit page;
+// *sandbox.AuditLog satisfies it.
+type AuditTrail interface {
+	Events(ctx context.Context, f sandbox.EventFilter) ([]sandbox.AuditEvent, error)
+}
+
 // NavLink is an extra entry of the navigation bar (for example the workbench).
 type NavLink struct {
 	Label string
 	Path  string
+	// Role is the least role that sees the link (zero: every role).
+	Role auth.Role
 }
 
 // Options configures the dashboards handler.
@@ -64,9 +83,18 @@ type Options struct {
 	Now func() time.Time
 	// Warm lists paths (with query) built in the background as soon as a new
 	// published version is seen (by any request or /readyz), so the first visitor
-	// after a sync gets a cached page. DefaultWarmPaths is a good choice; nil
-	// disables warming (tests).
+	// after a sync gets a cached page. Pages are built for the roles and scopes
+	// that asked for pages most recently (responses are cached per role and
+	// scope). DefaultWarmPaths is a good choice; nil disables warming (tests).
 	Warm []string
+	// Auth is the sign-in service the handler is wrapped in (auth.Service.Wrap);
+	// the admin users page reads its users file. Nil leaves that page out.
+	Auth *auth.Service
+	// Auditor receives views of project pages, exports and admin actions for
+	// the audit trail; nil drops them.
+	Auditor auth.Auditor
+	// AuditTrail, when set, backs the admin audit page (/admin/audit).
+	AuditTrail AuditTrail
 }
 
 // DefaultWarmPaths are the pages most people open first.
@@ -86,7 +114,8 @@ type server struct {
 	engine    *gin.Engine
 
 	warmMu sync.Mutex
-	warmed string // the version last warmed
+	warmed string            // the version last warmed
+	recent []*auth.Principal // distinct fingerprints, most recent first (warm-up)
 }
 
 // New builds the Gin engine serving the dashboards, the JSON API, /healthz and /readyz.
@@ -113,6 +142,9 @@ func build(opts Options) (*gin.Engine, error) {
 	if opts.CacheEntries == 0 {
 		opts.CacheEntries = 2048
 	}
+	if opts.Auditor == nil {
+		opts.Auditor = auth.NopAuditor{}
+	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, err
@@ -136,21 +168,33 @@ func build(opts Options) (*gin.Engine, error) {
 	e.UnescapePathValues = true
 	e.RedirectTrailingSlash = true
 	e.HandleMethodNotAllowed = false
+	// Client addresses come from auth (auth.trusted_proxies) or the connection,
+	// never from a forwarded header gin would believe from anyone.
+	if err := e.SetTrustedProxies(nil); err != nil {
+		return nil, err
+	}
 	e.Use(s.requestLog, s.recovery, securityHeaders, s.withLayout)
 
+	// Public: health checks and the static files every page (and the sign-in
+	// page) needs. Everything else demands a role, and every query keeps to the
+	// principal's scope.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/static/*file", s.static)
 	e.GET("/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, s.assets.url("favicon.svg")) })
 
-	e.GET("/", s.page(s.portfolioPage, nil))
-	e.GET("/program/:name", s.page(s.programPage, nil))
-	e.GET("/project/:id", s.page(s.projectPage, nil))
-	e.GET("/risks", s.page(s.risksPage, nil))
-	e.GET("/data", s.page(s.dataPage, s.scheduleTag))
+	viewer, admin := auth.Require(auth.RoleViewer), auth.Require(auth.RoleAdmin)
+	e.GET("/", viewer, s.page(s.portfolioPage, nil))
+	e.GET("/program/:name", viewer, s.page(s.programPage, nil))
+	e.GET("/project/:id", viewer, s.page(s.projectPage, nil))
+	e.GET("/risks", viewer, s.page(s.risksPage, nil))
+	e.GET("/data", viewer, s.page(s.dataPage, s.scheduleTag))
+	e.GET("/admin/users", admin, s.usersPage)
+	e.GET("/admin/audit", admin, s.auditPage)
 
-	api := e.Group("/api/v1")
+	api := e.Group("/api/v1", viewer)
 	s.registerAPI(api)
+	api.POST("/sources/:name/sync", admin, s.syncNow)
 
 	for _, reg := range opts.Register {
 		reg(e)
@@ -160,10 +204,45 @@ func build(opts Options) (*gin.Engine, error) {
 	return e, nil
 }
 
-// warmHeader marks the server's own warm-up requests (logged at debug level).
-const warmHeader = "X-Pmlens-Warmup"
+// warmKey marks the server's own warm-up requests in their context (logged at
+// debug level, never audited). A context value, unlike a header, cannot be sent
+// by a client.
+type warmKey struct{}
 
-// maybeWarm builds Options.Warm in the background once per published version.
+func isWarmUp(c *gin.Context) bool { return c.Request.Context().Value(warmKey{}) != nil }
+
+// warmScopes is how many recently seen role-and-scope combinations warm-up
+// builds pages for.
+const warmScopes = 4
+
+// remember notes who asked for a page, for warming the next version's cache.
+func (s *server) remember(who *auth.Principal) {
+	if who == nil || len(s.opts.Warm) == 0 {
+		return
+	}
+	fp := who.Fingerprint()
+	s.warmMu.Lock()
+	defer s.warmMu.Unlock()
+	for i, p := range s.recent {
+		if p.Fingerprint() == fp {
+			if i > 0 {
+				copy(s.recent[1:i+1], s.recent[:i])
+				s.recent[0] = p
+			}
+			return
+		}
+	}
+	// Only role and scope matter for the cache; the copy carries no identity.
+	cp := &auth.Principal{User: "warm-up", Role: who.Role, Portfolios: who.Portfolios, Programs: who.Programs,
+		AllScopes: who.AllScopes, Anonymous: who.Anonymous, Method: who.Method}
+	s.recent = append([]*auth.Principal{cp}, s.recent...)
+	if len(s.recent) > warmScopes {
+		s.recent = s.recent[:warmScopes]
+	}
+}
+
+// maybeWarm builds Options.Warm in the background once per published version,
+// for each recently seen role and scope.
 func (s *server) maybeWarm(version string) {
 	if len(s.opts.Warm) == 0 {
 		return
@@ -174,19 +253,25 @@ func (s *server) maybeWarm(version string) {
 		return
 	}
 	s.warmed = version
+	who := append([]*auth.Principal(nil), s.recent...)
 	s.warmMu.Unlock()
+	if len(who) == 0 {
+		return
+	}
 	go func() {
 		start := time.Now()
-		for _, p := range s.opts.Warm {
-			r, err := http.NewRequest(http.MethodGet, p, nil)
-			if err != nil {
-				s.log.Warn("bad warm-up path", "path", p, "err", err)
-				continue
+		for _, p := range who {
+			for _, path := range s.opts.Warm {
+				ctx := auth.WithPrincipal(context.WithValue(context.Background(), warmKey{}, true), p)
+				r, err := http.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+				if err != nil {
+					s.log.Warn("bad warm-up path", "path", path, "err", err)
+					continue
+				}
+				s.engine.ServeHTTP(&discardWriter{h: http.Header{}}, r)
 			}
-			r.Header.Set(warmHeader, "1")
-			s.engine.ServeHTTP(&discardWriter{h: http.Header{}}, r)
 		}
-		s.log.Debug("warmed the page cache", "version", version, "paths", len(s.opts.Warm), "duration", time.Since(start))
+		s.log.Debug("warmed the page cache", "version", version, "paths", len(s.opts.Warm), "scopes", len(who), "duration", time.Since(start))
 	}()
 }
 
@@ -198,6 +283,8 @@ func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
 // requestLog writes one structured line per request instead of gin's text logger.
+// It never logs cookies, the Authorization header or a secret-looking query
+// parameter (redactQuery).
 func (s *server) requestLog(c *gin.Context) {
 	start := time.Now()
 	c.Next()
@@ -207,7 +294,7 @@ func (s *server) requestLog(c *gin.Context) {
 	case status >= 500:
 		level = slog.LevelError
 	case c.Request.URL.Path == "/healthz" || c.Request.URL.Path == "/readyz" || strings.HasPrefix(c.Request.URL.Path, "/static/") ||
-		c.GetHeader(warmHeader) != "":
+		isWarmUp(c):
 		level = slog.LevelDebug
 	}
 	attrs := []slog.Attr{
@@ -216,9 +303,12 @@ func (s *server) requestLog(c *gin.Context) {
 		slog.Int("status", status),
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		slog.Int("bytes", max(c.Writer.Size(), 0)),
-		slog.String("remote", c.ClientIP()),
+		slog.String("remote", clientIP(c)),
 	}
-	if q := c.Request.URL.RawQuery; q != "" {
+	if who, ok := auth.FromContext(c); ok {
+		attrs = append(attrs, slog.String("user", who.User))
+	}
+	if q := redactQuery(c.Request.URL.Path, c.Request.URL.RawQuery); q != "" {
 		attrs = append(attrs, slog.String("query", q))
 	}
 	if errs := c.Errors.String(); errs != "" {
@@ -248,18 +338,86 @@ func (s *server) recovery(c *gin.Context) {
 	c.Next()
 }
 
-// contentSecurityPolicy lets pages load only pmlens's own scripts, styles and data;
-// nothing is inline, so no 'unsafe-inline' is needed.
-const contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
-
+// securityHeaders sets auth's security headers (auth.SetSecurityHeaders, the one
+// definition) when the handler runs without auth.Service.Wrap in front, which
+// sets them itself (with its configured CSP and HSTS behind a TLS proxy). The
+// pages need nothing inline, so the policy has no 'unsafe-inline'.
 func securityHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	if c.Writer.Header().Get("Content-Security-Policy") == "" {
+		auth.SetSecurityHeaders(c.Writer.Header(), "", c.Request.TLS != nil)
+	}
 	c.Next()
+}
+
+// clientIP is the client's address as auth saw it (trusted proxies applied), or
+// the connection's.
+func clientIP(c *gin.Context) string {
+	if m, ok := auth.RequestMetaFrom(c); ok && m.ClientIP != "" {
+		return m.ClientIP
+	}
+	return c.RemoteIP()
+}
+
+// secretParams are query parameters whose values are never logged: OAuth and
+// OIDC codes and state, tokens, keys, passwords and session ids.
+var secretParams = []string{"code", "state", "token", "secret", "password", "passwd", "pwd", "key", "session", "sid",
+	"assertion", "auth", "credential", "signature", "sig", "nonce", "jwt", "bearer"}
+
+// redactQuery returns the query string for the request log with secret-looking
+// values replaced: every value of the OIDC callback, and any parameter whose
+// name contains a secretParams word or whose value looks like a token.
+func redactQuery(path, raw string) string {
+	if raw == "" {
+		return ""
+	}
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return "(unparsable query not logged)"
+	}
+	callback := strings.HasPrefix(path, "/auth/")
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		secret := callback
+		lk := strings.ToLower(k)
+		for _, w := range secretParams {
+			secret = secret || strings.Contains(lk, w)
+		}
+		for _, v := range vals[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(url.QueryEscape(k))
+			b.WriteByte('=')
+			if secret || looksLikeToken(v) {
+				b.WriteString("REDACTED")
+			} else {
+				b.WriteString(url.QueryEscape(v))
+			}
+		}
+	}
+	return b.String()
+}
+
+// looksLikeToken spots values that are probably credentials whatever their
+// parameter is called: pmlens API tokens, JWTs, and long unbroken base64/hex.
+func looksLikeToken(v string) bool {
+	if strings.HasPrefix(v, "pmlens_") || strings.HasPrefix(v, "eyJ") {
+		return true
+	}
+	if len(v) < 32 {
+		return false
+	}
+	for _, r := range v {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '+' || r == '/' || r == '=' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *server) healthz(c *gin.Context) {

@@ -48,9 +48,12 @@ func (p projectStatus) href(q params) string {
 	return "/project/" + pathEscape(p.ID) + params{AsOf: q.AsOf}.query()
 }
 
-// allProjects reads the projects table (every page needs it for filters and names).
+// allProjects reads the projects the principal may see (every page needs them
+// for filters and names): a project outside the scope is "not found", and the
+// filter bar lists only the portfolios and programs in scope.
 func (r *req) allProjects() ([]projectInfo, error) {
-	rs, err := r.queryRows(`SELECT project_id, name, program, portfolio, currency, budget FROM projects ORDER BY name, project_id`)
+	cond, args := r.who.ScopeSQL("portfolio", "program")
+	rs, err := r.queryRows(`SELECT project_id, name, program, portfolio, currency, budget FROM projects WHERE `+cond+` ORDER BY name, project_id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -229,23 +232,42 @@ type rollupSource struct {
 	missing         string
 }
 
-func (r *req) rollupSource(projects []projectStatus) rollupSource {
+func (r *req) rollupSource(projects []projectStatus) (rollupSource, error) {
 	cur := "USD"
 	if r.s.opts.Config != nil && r.s.opts.Config.Metrics.Currency != "" {
 		cur = r.s.opts.Config.Metrics.Currency
 	}
+	// A roll-up view answers only when every project it sums is in scope (see
+	// wholeRollup); otherwise the visible projects are summed below, so a scoped
+	// principal never sees a total that includes projects outside the scope.
+	var visible []projectInfo
+	if r.p.Project == "" && (r.cat.has("program_evm", "program", "as_of") || r.cat.has("portfolio_evm", "portfolio", "as_of")) {
+		var err error
+		if visible, err = r.allProjects(); err != nil {
+			return rollupSource{}, err
+		}
+	}
 	switch {
 	case r.p.Project != "":
 	case r.p.Program != "" && r.cat.has("program_evm", "program", "as_of"):
-		return rollupSource{rel: "program_evm", key: "program", where: "program = ?", args: []any{r.p.Program}, currency: cur}
-	case r.p.Program == "" && r.cat.has("portfolio_evm", "portfolio", "as_of"):
-		if r.p.Portfolio != "" {
-			return rollupSource{rel: "portfolio_evm", key: "portfolio", where: "portfolio = ?", args: []any{r.p.Portfolio}, currency: cur}
+		where, args, ok, err := r.wholeRollup("program", r.p.Program, visible)
+		if err != nil {
+			return rollupSource{}, err
 		}
-		return rollupSource{rel: "portfolio_evm", key: "portfolio", where: "TRUE", currency: cur}
+		if ok {
+			return rollupSource{rel: "program_evm", key: "program", where: where, args: args, currency: cur}, nil
+		}
+	case r.p.Program == "" && r.cat.has("portfolio_evm", "portfolio", "as_of"):
+		where, args, ok, err := r.wholeRollup("portfolio", r.p.Portfolio, visible)
+		if err != nil {
+			return rollupSource{}, err
+		}
+		if ok {
+			return rollupSource{rel: "portfolio_evm", key: "portfolio", where: where, args: args, currency: cur}, nil
+		}
 	}
 	if why := r.cat.missing("project_evm", "project_id", "as_of"); why != "" {
-		return rollupSource{missing: why}
+		return rollupSource{missing: why}, nil
 	}
 	currencies := map[string]bool{}
 	for _, p := range projects {
@@ -258,13 +280,13 @@ func (r *req) rollupSource(projects []projectStatus) rollupSource {
 		if r.p.Program != "" {
 			want = "program_evm"
 		}
-		return rollupSource{missing: fmt.Sprintf("projects in several currencies need the converted roll-up view %s, which the warehouse does not have yet", want)}
+		return rollupSource{missing: fmt.Sprintf("projects in several currencies need the converted roll-up view %s, which the warehouse does not have yet (or, with access to only part of a portfolio, cannot be used)", want)}, nil
 	}
 	for c := range currencies {
 		cur = c
 	}
 	scope, args := r.projectScope("project_id")
-	return rollupSource{rel: "project_evm", key: "project_id", where: scope, args: args, currency: cur}
+	return rollupSource{rel: "project_evm", key: "project_id", where: scope, args: args, currency: cur}, nil
 }
 
 // scopeTrend returns the scope's PV/EV/AC/BAC/EAC per date (each key's latest row

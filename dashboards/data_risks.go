@@ -220,17 +220,28 @@ SELECT TRY_CAST(probability_level AS BIGINT) AS p, TRY_CAST(impact_level AS BIGI
 func (r *req) riskExposure() (rows []row, rel, why string, err error) {
 	var key, where string
 	var args []any
+	// Roll-up views answer only for keys wholly in scope (see wholeRollup).
+	var visible []projectInfo
+	if r.p.Project == "" && (r.cat.has("program_risk_exposure", "program", "as_of", "emv") || r.cat.has("portfolio_risk_exposure", "portfolio", "as_of", "emv")) {
+		if visible, err = r.allProjects(); err != nil {
+			return nil, "", "", err
+		}
+	}
+	ok := false
 	switch {
 	case r.p.Project != "":
-		rel, key, where, args = "risk_exposure", "project_id", "project_id = ?", []any{r.p.Project}
+		rel, key, where, args, ok = "risk_exposure", "project_id", "project_id = ?", []any{r.p.Project}, true
 	case r.p.Program != "" && r.cat.has("program_risk_exposure", "program", "as_of", "emv"):
-		rel, key, where, args = "program_risk_exposure", "program", "program = ?", []any{r.p.Program}
+		rel, key = "program_risk_exposure", "program"
+		where, args, ok, err = r.wholeRollup("program", r.p.Program, visible)
 	case r.p.Program == "" && r.cat.has("portfolio_risk_exposure", "portfolio", "as_of", "emv"):
-		rel, key, where = "portfolio_risk_exposure", "portfolio", "TRUE"
-		if r.p.Portfolio != "" {
-			where, args = "portfolio = ?", []any{r.p.Portfolio}
-		}
-	default:
+		rel, key = "portfolio_risk_exposure", "portfolio"
+		where, args, ok, err = r.wholeRollup("portfolio", r.p.Portfolio, visible)
+	}
+	if err != nil {
+		return nil, rel, "", err
+	}
+	if !ok {
 		rel, key = "risk_exposure", "project_id"
 		where, args = r.projectScope("project_id")
 	}

@@ -42,6 +42,14 @@ type syncProblem struct {
 	StartedAt time.Time `json:"started_at"`
 }
 
+// hiddenForScope replaces sync error texts and problem locations for principals
+// limited to some portfolios: they name files, projects and messages of every
+// source, including those outside the principal's scope.
+const hiddenForScope = "(not shown: your access covers only some portfolios)"
+
+// limited reports whether the principal sees only some portfolios or programs.
+func (r *req) limited() bool { return r.who == nil || !r.who.AllScopes }
+
 func timePtr(rw row, k string) *time.Time {
 	if t, ok := rw[k].(time.Time); ok {
 		return &t
@@ -69,6 +77,9 @@ func (r *req) syncRuns(source string, limit int) ([]syncRun, error) {
 		if t := timePtr(rw, "started_at"); t != nil {
 			sr.StartedAt = *t
 		}
+		if sr.Error != "" && r.limited() {
+			sr.Error = hiddenForScope
+		}
 		out = append(out, sr)
 	}
 	return out, nil
@@ -91,6 +102,9 @@ func (r *req) freshness() ([]sourceFreshness, error) {
 		f := &sourceFreshness{Source: rw.str("source"), SourceType: rw.str("source_type"), LastSuccess: timePtr(rw, "last_success"),
 			LastStatus: rw.str("last_status"), LastStarted: timePtr(rw, "last_started"), LastError: rw.str("last_error"),
 			LastRows: int64Of(rw, "last_rows"), Runs: int64Of(rw, "runs"), Failed: int64Of(rw, "failed")}
+		if f.LastError != "" && r.limited() {
+			f.LastError = hiddenForScope
+		}
 		by[f.Source] = f
 		out = append(out, f)
 	}
@@ -133,6 +147,9 @@ func (r *req) syncProblems(limit int) ([]syncProblem, error) {
 	out := make([]syncProblem, 0, len(rs.Rows))
 	for _, rw := range rs.Rows {
 		p := syncProblem{RunID: int64Of(rw, "run_id"), Source: rw.str("source"), Location: rw.str("location"), Message: rw.str("message")}
+		if r.limited() {
+			p.Location, p.Message = "", hiddenForScope
+		}
 		if t := timePtr(rw, "started_at"); t != nil {
 			p.StartedAt = *t
 		}

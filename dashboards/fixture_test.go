@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pmlens/pmlens/auth"
 	"github.com/pmlens/pmlens/configs"
 	"github.com/pmlens/pmlens/warehouse"
 )
@@ -51,10 +53,29 @@ func fixtureConfig() *configs.Config {
 	}
 }
 
-// fakeScheduler gives fixed next-run times.
+// fakeScheduler gives fixed next-run times and records "Sync now" requests.
 type fakeScheduler struct {
-	mu   sync.Mutex
-	next map[string]time.Time
+	mu        sync.Mutex
+	next      map[string]time.Time
+	triggered []string
+}
+
+func (f *fakeScheduler) Trigger(source string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, t := range f.triggered {
+		if t == source {
+			return errors.New("a sync of " + source + " is already running")
+		}
+	}
+	f.triggered = append(f.triggered, source)
+	return nil
+}
+
+func (f *fakeScheduler) triggers() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.triggered...)
 }
 
 func (f *fakeScheduler) Next(source string) (time.Time, bool) {
@@ -118,7 +139,10 @@ func newFixture(t testing.TB, o fixtureOptions) *fixture {
 		t.Fatal(err)
 	}
 	err = loadConnectorFixtures(ctx, run, o.scale)
-	if err == nil && !o.coreOnly {
+	switch {
+	case err == nil && o.coreOnly:
+		err = dropEVMViews(ctx, run)
+	case err == nil:
 		err = loadMetricFixtures(ctx, run, o.scale)
 	}
 	if res := w.Finish(ctx, run, err); res.Err != nil {
@@ -147,15 +171,35 @@ func newFixture(t testing.TB, o fixtureOptions) *fixture {
 		logs:  &logBuffer{}}
 }
 
-// handler builds the dashboards handler over the fixture.
+// handler builds the dashboards handler over the fixture, behind the sign-in
+// service in its demo mode (sign-in off: everyone is the anonymous admin), as
+// pmlens serve runs the built-in demo.
 func (f *fixture) handler(t testing.TB, mod ...func(*Options)) http.Handler {
 	t.Helper()
-	o := Options{Reader: f.reader, Config: f.cfg, Scheduler: f.sched, Version: "test",
+	svc := newAuth(t, false, nil)
+	o := Options{Reader: f.reader, Config: f.cfg, Scheduler: f.sched, Version: "test", Auth: svc,
 		Logger: slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	for _, m := range mod {
 		m(&o)
 	}
-	return New(o)
+	return svc.Wrap(New(o))
+}
+
+// newAuth is a sign-in service with its own users file; with enabled false it
+// is the loopback demo's (anonymous admin).
+func newAuth(t testing.TB, enabled bool, auditor auth.Auditor, mod ...func(*configs.AuthConfig)) *auth.Service {
+	t.Helper()
+	cfg := configs.DefaultAuthConfig()
+	cfg.Enabled = &enabled
+	cfg.UsersFile = filepath.Join(t.TempDir(), "users.json")
+	for _, m := range mod {
+		m(&cfg)
+	}
+	svc, err := auth.New(auth.Options{Config: cfg, Auditor: auditor, HashParams: auth.HashParams{Memory: 256, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 // republish runs an empty sync so a new version is published.
@@ -188,6 +232,33 @@ func replaceRelation(ctx context.Context, run *warehouse.Run, name, ddl string) 
 	}
 	if _, err := run.Exec(ctx, ddl); err != nil {
 		return fmt.Errorf("creating %s: %w", name, err)
+	}
+	return nil
+}
+
+// evmViews are the relations the earned-value layer defines (migration 0400).
+var evmViews = []string{"project_health", "project_scope", "milestone_slips", "program_evm", "portfolio_evm", "project_evm", "task_evm"}
+
+// dropEVMViews removes the earned-value layer's relations, so a coreOnly
+// fixture is the warehouse before that layer landed, whichever migrations the
+// tree has.
+func dropEVMViews(ctx context.Context, run *warehouse.Run) error {
+	for _, name := range evmViews {
+		var kind string
+		err := run.QueryRow(ctx, `SELECT table_type FROM information_schema.tables WHERE table_schema = 'main' AND table_name = ?`, name).Scan(&kind)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		stmt := "DROP TABLE " + name + " CASCADE"
+		if strings.EqualFold(kind, "VIEW") {
+			stmt = "DROP VIEW " + name
+		}
+		if _, err := run.Exec(ctx, stmt); err != nil {
+			return fmt.Errorf("dropping %s: %w", name, err)
+		}
 	}
 	return nil
 }
@@ -293,12 +364,6 @@ func loadMetricFixtures(ctx context.Context, run *warehouse.Run, scale int) erro
 		`UPDATE project_evm SET sv = ev - pv, cv = ev - ac, spi = ev / pv, cpi = ev / ac, sv_pct = (ev - pv) / pv, cv_pct = (ev - ac) / ev,
 			eac_cpi = bac / (ev / ac), eac_atypical = ac + bac - ev, etc = bac / (ev / ac) - ac, vac = bac - bac / (ev / ac),
 			tcpi_bac = (bac - ev) / (bac - ac)`,
-		`CREATE TABLE program_evm AS SELECT p.program, e.as_of, sum(e.bac) AS bac, sum(e.pv) AS pv, sum(e.ev) AS ev, sum(e.ac) AS ac,
-			sum(e.eac_cpi) AS eac_cpi, sum(e.ev) / sum(e.pv) AS spi, sum(e.ev) / sum(e.ac) AS cpi
-			FROM project_evm e JOIN projects p USING (project_id) GROUP BY ALL`,
-		`CREATE TABLE portfolio_evm AS SELECT p.portfolio, e.as_of, sum(e.bac) AS bac, sum(e.pv) AS pv, sum(e.ev) AS ev, sum(e.ac) AS ac,
-			sum(e.eac_cpi) AS eac_cpi, sum(e.ev) / sum(e.pv) AS spi, sum(e.ev) / sum(e.ac) AS cpi
-			FROM project_evm e JOIN projects p USING (project_id) GROUP BY ALL`,
 		`INSERT INTO milestone_slips VALUES
 			('ehr', 10, 'Go-live', '2026-01-05', '2026-06-01', '2026-06-01', 0),
 			('ehr', 10, 'Go-live', '2026-01-12', '2026-06-01', '2026-06-15', 10),
@@ -325,8 +390,25 @@ func loadMetricFixtures(ctx context.Context, run *warehouse.Run, scale int) erro
 			('portal', '2026-01-05', 'project', 34, '2026-03-16', '2026-03-30', '2026-04-06', 'monte-carlo'),
 			('portal', '2026-01-12', 'project', 30, '2026-03-09', '2026-03-23', '2026-04-06', 'monte-carlo')`,
 	)
-	if err != nil || scale == 0 {
+	if err != nil {
 		return err
+	}
+	// The roll-ups as tables summed from the rows above (migration 0400 may
+	// define them as views over the real inputs, which the fixture leaves empty).
+	for _, r := range []struct{ name, ddl string }{
+		{"program_evm", `CREATE TABLE program_evm AS SELECT p.program, e.as_of, sum(e.bac) AS bac, sum(e.pv) AS pv, sum(e.ev) AS ev, sum(e.ac) AS ac,
+			sum(e.eac_cpi) AS eac_cpi, sum(e.ev) / sum(e.pv) AS spi, sum(e.ev) / sum(e.ac) AS cpi
+			FROM project_evm e JOIN projects p USING (project_id) GROUP BY ALL`},
+		{"portfolio_evm", `CREATE TABLE portfolio_evm AS SELECT p.portfolio, e.as_of, sum(e.bac) AS bac, sum(e.pv) AS pv, sum(e.ev) AS ev, sum(e.ac) AS ac,
+			sum(e.eac_cpi) AS eac_cpi, sum(e.ev) / sum(e.pv) AS spi, sum(e.ev) / sum(e.ac) AS cpi
+			FROM project_evm e JOIN projects p USING (project_id) GROUP BY ALL`},
+	} {
+		if err := replaceRelation(ctx, run, r.name, r.ddl); err != nil {
+			return err
+		}
+	}
+	if scale == 0 {
+		return nil
 	}
 	// Scaled portfolio for benchmarks: 52 weekly rows per generated project.
 	return execAll(ctx, run,

@@ -427,7 +427,7 @@ func TestETagAndNotModified(t *testing.T) {
 	h := f.handler(t)
 	first := get(t, h, "/")
 	etag := first.Header().Get("ETag")
-	if etag == "" || first.Header().Get("Cache-Control") != "no-cache" {
+	if etag == "" || first.Header().Get("Cache-Control") != "private, no-cache" {
 		t.Fatalf("ETag %q, Cache-Control %q", etag, first.Header().Get("Cache-Control"))
 	}
 	// The ETag names the published version, so it is the same for every URL under it.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/pmlens/pmlens/auth"
 )
 
 // Page is what another package (the workbench) hands to RenderPage to be framed in
@@ -41,7 +43,8 @@ func (s *server) withLayout(c *gin.Context) {
 	c.Next()
 }
 
-// RenderPage writes p framed in the dashboards layout with the given status. It
+// RenderPage writes p framed in the dashboards layout with the given status,
+// with the navigation, name and sign-out form of the request's principal. It
 // works in handlers registered through Options.Register; elsewhere it writes the
 // body without the frame.
 func RenderPage(c *gin.Context, status int, p Page) {
@@ -51,15 +54,47 @@ func RenderPage(c *gin.Context, status int, p Page) {
 		c.Data(status, "text/html; charset=utf-8", []byte(p.Body))
 		return
 	}
+	who, _ := auth.FromContext(c)
 	pd := &pageData{Title: p.Title, Heading: p.Title, Nav: p.Nav, Body: p.Body, Scripts: p.Scripts, Styles: p.Styles}
-	s.decorate(pd, params{})
+	s.decorate(pd, params{}, who)
 	b, err := s.renderHTML("raw", pd)
 	if err != nil {
 		s.log.Error("rendering page", "path", c.Request.URL.Path, "err", err)
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("internal error rendering the page\n"))
 		return
 	}
-	c.Data(status, "text/html; charset=utf-8", b)
+	s.sendHTML(c, status, b)
+}
+
+// Placeholders in the layout for what differs between people who share a
+// cached page: the demo banner and the signed-in user's name and sign-out form.
+// They are elements, not comments, because html/template drops comments; data
+// cannot produce them (it is HTML-escaped, so "<" never appears).
+var (
+	sessionMark = []byte("<x-pmlens-session></x-pmlens-session>")
+	userMark    = []byte("<x-pmlens-user></x-pmlens-user>")
+)
+
+// sessionTemplate renders the per-person parts of a page.
+var sessionTemplate = template.Must(template.New("session").Parse(`{{define "banner"}}{{if .Anonymous}}<p class="demo-banner" role="note"><strong>Demo mode:</strong> no sign-in; this server only listens on this machine.</p>{{end}}{{end}}` +
+	`{{define "user"}}{{if .}}<div class="user-bar"><span class="user-name">{{.User}}<span class="user-role"> · {{.Role}}</span></span>` +
+	`{{if not .Anonymous}}<form method="post" action="/signout" class="signout"><button type="submit">Sign out</button></form>{{end}}</div>{{end}}{{end}}`))
+
+// personalise puts the principal's banner and user bar into a rendered page.
+func personalise(body []byte, who *auth.Principal) []byte {
+	var banner, user bytes.Buffer
+	if who != nil {
+		_ = sessionTemplate.ExecuteTemplate(&banner, "banner", who)
+		_ = sessionTemplate.ExecuteTemplate(&user, "user", who)
+	}
+	body = bytes.Replace(body, sessionMark, banner.Bytes(), 1)
+	return bytes.Replace(body, userMark, user.Bytes(), 1)
+}
+
+// sendHTML writes a rendered page personalised for the request's principal.
+func (s *server) sendHTML(c *gin.Context, status int, body []byte) {
+	who, _ := auth.FromContext(c)
+	c.Data(status, "text/html; charset=utf-8", personalise(body, who))
 }
 
 // crumb is one breadcrumb link.
@@ -96,17 +131,26 @@ type pageData struct {
 	Build        string
 	NavQuery     string
 	NavLinks     []NavLink
-	Scripts      []string
-	Styles       []string
-	Charts       map[string]*Chart
-	Notices      []string
-	Body         any
+	// Admin shows the administration links (users, audit trail).
+	Admin   bool
+	Scripts []string
+	Styles  []string
+	Charts  map[string]*Chart
+	Notices []string
+	Body    any
 }
 
-// decorate fills the layout fields every page shares.
-func (s *server) decorate(pd *pageData, p params) {
+// decorate fills the layout fields every page shares; the navigation shows
+// only what who's role may open (pages are cached per role, so this is safe).
+func (s *server) decorate(pd *pageData, p params, who *auth.Principal) {
 	pd.Build = s.opts.Version
-	pd.NavLinks = s.opts.Nav
+	pd.NavLinks = nil
+	for _, l := range s.opts.Nav {
+		if who.Can(max(l.Role, auth.RoleViewer)) {
+			pd.NavLinks = append(pd.NavLinks, l)
+		}
+	}
+	pd.Admin = who.Can(auth.RoleAdmin)
 	pd.NavQuery = params{AsOf: p.AsOf, Portfolio: p.Portfolio}.query()
 	if pd.Title == "" {
 		pd.Title = pd.Heading
@@ -152,6 +196,16 @@ func parsePages(a *assets) (map[string]*template.Template, error) {
 		"ragRank":    ragRank,
 		"lower":      strings.ToLower,
 		"add":        func(a, b int) int { return a + b },
+		"clip": func(s string, n int) string {
+			if len(s) <= n {
+				return s
+			}
+			for n > 0 && s[n]&0xC0 == 0x80 {
+				n--
+			}
+			return s[:n] + "…"
+		},
+		"timesec": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 	}
 	pages := map[string]*template.Template{}
 	names, err := fs.Glob(templateFS, "templates/page_*.html")
@@ -182,9 +236,9 @@ func (s *server) renderHTML(page string, pd *pageData) ([]byte, error) {
 }
 
 // errorPage renders a message page (400, 404, 503…) in the layout.
-func (s *server) errorPage(status int, title, msg string, p params) *response {
+func (s *server) errorPage(status int, title, msg string, p params, who *auth.Principal) *response {
 	pd := &pageData{Heading: title, Body: errorBody{Status: status, Message: msg}}
-	s.decorate(pd, p)
+	s.decorate(pd, p, who)
 	b, err := s.renderHTML("error", pd)
 	if err != nil {
 		return &response{status: status, ctype: "text/plain; charset=utf-8", body: []byte(title + ": " + msg + "\n")}
@@ -198,9 +252,10 @@ type errorBody struct {
 }
 
 func (s *server) renderError(c *gin.Context, status int, title, msg string) {
-	r := s.errorPage(status, title, msg, params{})
+	who, _ := auth.FromContext(c)
+	r := s.errorPage(status, title, msg, params{}, who)
 	c.Header("Cache-Control", "no-store")
-	c.Data(r.status, r.ctype, r.body)
+	s.sendHTML(c, r.status, r.body)
 }
 
 // csvResponse writes a chart's table as CSV: the same rounded numbers the chart

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/pmlens/pmlens/auth"
 )
 
 // kpi is one tile at the top of a page.
@@ -170,7 +172,10 @@ func (s *server) overview(r *req, pd *pageData, path, scope string) (*portfolioB
 		}
 	}
 
-	src := r.rollupSource(statuses)
+	src, err := r.rollupSource(statuses)
+	if err != nil {
+		return nil, err
+	}
 	trend, err := r.scopeTrend(src)
 	if err != nil {
 		return nil, err
@@ -510,6 +515,8 @@ type dataBody struct {
 	Runs     []syncRun
 	Problems []syncProblem
 	Rows     *Chart
+	// CanSync shows admins a "Sync now" button per configured source.
+	CanSync bool
 }
 
 func (s *server) dataPage(r *req) (*pageData, string, error) {
@@ -522,6 +529,12 @@ func (s *server) dataPage(r *req) (*pageData, string, error) {
 	pd.PrintFilters = printFilters(r.p)
 	pd.PublishedAt, pd.Version = r.publishedAt(), r.version
 	b := &dataBody{}
+	if _, ok := s.opts.Scheduler.(SyncTrigger); ok && r.who.Can(auth.RoleAdmin) {
+		b.CanSync = true
+	}
+	if name := r.c.Query("sync"); name != "" && len(name) <= 200 {
+		pd.Notices = append(pd.Notices, fmt.Sprintf("The sync of %s has started; its run appears here when it finishes (reload the page).", name))
+	}
 	var err error
 	if b.Sources, err = r.freshness(); err != nil {
 		return nil, "", err

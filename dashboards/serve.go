@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/pmlens/pmlens/auth"
 	"github.com/pmlens/pmlens/warehouse"
 )
 
@@ -18,18 +19,25 @@ import (
 const requestTimeout = 20 * time.Second
 
 // serveCached answers a GET from the per-version cache, or builds it once. The
-// ETag names (published version, pmlens build, extra), so a browser revalidating
-// after no sync gets 304 without any query running.
+// ETag names (published version, pmlens build, extra, principal), so a browser
+// revalidating after no sync gets 304 without any query running.
+//
+// What a response shows depends on the principal's role and scope, so both are
+// part of the cache key (Principal.Fingerprint): a response built for one scope
+// is never served to another. People with the same role and scope share
+// entries; their own name is put into HTML pages as they are sent (personalise),
+// and is part of the ETag so a browser shared by two people revalidates.
 func (s *server) serveCached(c *gin.Context, extraTag func() string, build func(r *req) (*response, error)) {
 	isAPI := strings.HasPrefix(c.Request.URL.Path, "/api/")
+	who, _ := auth.FromContext(c)
 	fail := func(status int, title, msg string) {
 		c.Header("Cache-Control", "no-store")
 		if isAPI {
 			c.JSON(status, gin.H{"error": msg})
 			return
 		}
-		r := s.errorPage(status, title, msg, params{})
-		c.Data(r.status, r.ctype, r.body)
+		r := s.errorPage(status, title, msg, params{}, who)
+		s.sendHTML(c, r.status, r.body)
 	}
 	if s.opts.Reader == nil {
 		fail(http.StatusServiceUnavailable, "Warehouse unavailable", "pmlens was started without a warehouse reader.")
@@ -48,27 +56,34 @@ func (s *server) serveCached(c *gin.Context, extraTag func() string, build func(
 		return
 	}
 	defer release()
+	s.remember(who)
 	s.maybeWarm(snap.Version)
 
 	extra := ""
 	if extraTag != nil {
 		extra = extraTag()
 	}
-	etag := makeETag(snap.Version, s.opts.Version, extra)
+	fp := who.Fingerprint()
+	subject := ""
+	if who != nil {
+		subject = who.Subject
+	}
+	etag := makeETag(snap.Version, s.opts.Version, extra+"\x00"+fp+"\x00"+subject)
 	c.Header("ETag", etag)
-	c.Header("Cache-Control", "no-cache")
+	// private: a shared cache (a proxy) must never hand one person's answer to another.
+	c.Header("Cache-Control", "private, no-cache")
 	c.Header("X-Pmlens-Data-Version", snap.Version)
 	if etagMatches(c.GetHeader("If-None-Match"), etag) {
 		c.Status(http.StatusNotModified)
 		return
 	}
-	key := extra + "\x00" + canonicalURL(c)
+	key := fp + "\x00" + extra + "\x00" + canonicalURL(c)
 	resp, err := s.cache.get(snap.Version, key, func() (*response, error) {
 		cat, err := s.catalogs.get(ctx, snap)
 		if err != nil {
 			return nil, err
 		}
-		r := &req{ctx: ctx, s: s, c: c, snap: snap, db: snap.DB, cat: cat, version: snap.Version}
+		r := &req{ctx: ctx, s: s, c: c, snap: snap, db: snap.DB, cat: cat, version: snap.Version, who: who}
 		return build(r)
 	})
 	if err != nil {
@@ -87,6 +102,10 @@ func (s *server) serveCached(c *gin.Context, extraTag func() string, build func(
 	if resp.status >= 400 {
 		c.Header("Cache-Control", "no-store")
 		c.Writer.Header().Del("ETag")
+	}
+	if strings.HasPrefix(resp.ctype, "text/html") {
+		s.sendHTML(c, resp.status, resp.body)
+		return
 	}
 	c.Data(resp.status, resp.ctype, resp.body)
 }
@@ -126,11 +145,11 @@ func (s *server) page(fn pageFunc, extraTag func() string) gin.HandlerFunc {
 			p, err := parseParams(c.Request.URL.Query())
 			r.p = p
 			if err != nil {
-				return s.userError(err, p)
+				return s.userError(err, p, r.who)
 			}
 			pd, name, err := fn(r)
 			if err != nil {
-				return s.userError(err, p)
+				return s.userError(err, p, r.who)
 			}
 			switch c.Query("format") {
 			case "":
@@ -147,27 +166,28 @@ func (s *server) page(fn pageFunc, extraTag func() string) gin.HandlerFunc {
 				}
 				return csvResponse(ch, fmt.Sprintf("pmlens-%s-%s%s.csv", name, id, suffix)), nil
 			default:
-				return s.userError(&badRequest{fmt.Sprintf("format must be csv (with chart=ID) or absent; got %q", c.Query("format"))}, p)
+				return s.userError(&badRequest{fmt.Sprintf("format must be csv (with chart=ID) or absent; got %q", c.Query("format"))}, p, r.who)
 			}
-			s.decorate(pd, p)
+			s.decorate(pd, p, r.who)
 			b, err := s.renderHTML(name, pd)
 			if err != nil {
 				return nil, err
 			}
 			return &response{status: http.StatusOK, ctype: "text/html; charset=utf-8", body: b}, nil
 		})
+		s.recordAccess(c)
 	}
 }
 
 // userError turns a request's own mistake into its page; other errors propagate.
-func (s *server) userError(err error, p params) (*response, error) {
+func (s *server) userError(err error, p params, who *auth.Principal) (*response, error) {
 	var br *badRequest
 	var nf *notFound
 	switch {
 	case errors.As(err, &br):
-		return s.errorPage(http.StatusBadRequest, "Bad request", br.msg, p), nil
+		return s.errorPage(http.StatusBadRequest, "Bad request", br.msg, p, who), nil
 	case errors.As(err, &nf):
-		return s.errorPage(http.StatusNotFound, nf.title, nf.msg, p), nil
+		return s.errorPage(http.StatusNotFound, nf.title, nf.msg, p, who), nil
 	}
 	return nil, err
 }

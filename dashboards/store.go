@@ -14,6 +14,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 	"github.com/gin-gonic/gin"
 
+	"github.com/pmlens/pmlens/auth"
 	"github.com/pmlens/pmlens/warehouse"
 )
 
@@ -104,6 +105,9 @@ type req struct {
 	cat     *catalog
 	p       params
 	version string
+	// who is the request's principal: every query that returns data keeps to
+	// the projects it may see. Nil sees nothing.
+	who *auth.Principal
 }
 
 // row is one result row keyed by lower-case column name.
@@ -298,10 +302,15 @@ func sumPtr(a, b *float64) *float64 {
 }
 
 // projectScope is a SQL predicate restricting project ids to the request's
-// portfolio/program/project filters, for any relation with a project_id column.
+// portfolio/program/project filters and to the projects the principal may see,
+// for any relation with a project_id column.
 func (r *req) projectScope(col string) (string, []any) {
 	var conds []string
 	var args []any
+	if sc, sargs := r.who.ScopeSQL("portfolio", "program"); sc != "TRUE" {
+		conds = append(conds, sc)
+		args = append(args, sargs...)
+	}
 	if r.p.Portfolio != "" {
 		conds = append(conds, "portfolio = ?")
 		args = append(args, r.p.Portfolio)
@@ -320,6 +329,66 @@ func (r *req) projectScope(col string) (string, []any) {
 		return col + " IN (SELECT project_id FROM projects)", nil
 	}
 	return col + " IN (SELECT project_id FROM projects WHERE " + strings.Join(conds, " AND ") + ")", args
+}
+
+// wholeKeys returns the values of a projects column (portfolio or program) all
+// of whose projects the principal may see, and whether that is every value. A
+// roll-up row keyed by one of them sums only projects the principal may see;
+// any other roll-up row would reveal the sums of projects outside the scope.
+func (r *req) wholeKeys(col string) (keys map[string]bool, all bool, err error) {
+	if r.who != nil && r.who.AllScopes && r.who.Role != auth.RoleNone {
+		return nil, true, nil
+	}
+	cond, args := r.who.ScopeSQL("portfolio", "program")
+	rs, err := r.queryRows(fmt.Sprintf(`SELECT %[1]s AS k FROM projects WHERE %[1]s IS NOT NULL GROUP BY %[1]s HAVING bool_and(coalesce(%[2]s, false))`, col, cond), args...)
+	if err != nil {
+		return nil, false, err
+	}
+	keys = map[string]bool{}
+	for _, rw := range rs.Rows {
+		keys[rw.str("k")] = true
+	}
+	return keys, false, nil
+}
+
+// wholeRollup decides whether a roll-up view keyed by col (portfolio or program)
+// may answer for the request: the filtered key must be wholly visible, or, with
+// no filter, every visible project must sit in a wholly visible key. It returns
+// the condition on the view (with its arguments) and false when the view may
+// not be used, so the caller sums the visible projects instead.
+func (r *req) wholeRollup(col, filter string, visible []projectInfo) (string, []any, bool, error) {
+	keys, all, err := r.wholeKeys(col)
+	if err != nil {
+		return "", nil, false, err
+	}
+	switch {
+	case filter != "" && (all || keys[filter]):
+		return col + " = ?", []any{filter}, true, nil
+	case filter != "":
+		return "", nil, false, nil
+	case all:
+		return "TRUE", nil, true, nil
+	}
+	var list []string
+	for _, p := range visible {
+		k := p.Portfolio
+		if col == "program" {
+			k = p.Program
+		}
+		if !keys[k] {
+			return "", nil, false, nil
+		}
+		list = append(list, k)
+	}
+	list = distinctSorted(list)
+	if len(list) == 0 {
+		return "FALSE", nil, true, nil
+	}
+	args := make([]any, len(list))
+	for i, k := range list {
+		args[i] = k
+	}
+	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(list)), ", ") + ")", args, true, nil
 }
 
 // alignedSumSQL sums measures over keys (projects, programs, portfolios) per date

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/user"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/pmlens/pmlens/auth"
 	"github.com/pmlens/pmlens/configs"
+	"github.com/pmlens/pmlens/warehouse/sandbox"
 )
 
 const usersUsage = `pmlens users — manage the local users and API tokens of a pmlens server
@@ -108,10 +110,13 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		path = auth.DefaultUsersFile(cfg.Warehouse.Path)
 	}
 	store := auth.OpenUserStore(path, auth.HashParams{}, newLogger(cfg, stderr), nil)
-	audit := usersAuditor(cfg, stderr)
+	log := newLogger(cfg, stderr)
 	actor := "cli:" + osUser()
+	// Changes go to the audit trail as the admin API's do, marked as coming from
+	// this command rather than a web request.
+	meta := auth.WithRequestMeta(ctx, auth.RequestMeta{Method: "CLI", Path: "pmlens users " + sub})
 	done := func(kind, name, detail string) {
-		audit.Event(ctx, kind, name, "by "+actor+detail)
+		usersAuditor(ctx, cfg, log).Event(meta, kind, name, "by "+actor+detail)
 	}
 	grant := func() (auth.Grant, error) {
 		r, err := auth.ParseRole(*role)
@@ -215,10 +220,17 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return nil
 }
 
-// usersAuditor receives user changes made from the command line. Phase 2 sends
-// them to the audit trail; until then they are logged.
-func usersAuditor(cfg *configs.Config, stderr io.Writer) auth.Auditor {
-	return auth.SlogAuditor{Logger: newLogger(cfg, stderr)}
+// usersAuditor sends a user change made from the command line to the audit
+// trail: the audit database's spool, which a running server folds in within
+// seconds (and the next reader folds otherwise). When the audit log cannot be
+// opened, the change is logged at error level instead, so it is not lost.
+func usersAuditor(ctx context.Context, cfg *configs.Config, log *slog.Logger) auth.Auditor {
+	al, err := sandbox.OpenAuditLog(ctx, cfg.Warehouse.Path, log)
+	if err != nil {
+		log.Error("the audit trail is unavailable; this user change is recorded in this log only", "err", err)
+		return auth.SlogAuditor{Logger: log}
+	}
+	return trailAuditor(al, log)
 }
 
 func osUser() string {

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pmlens/pmlens/auth"
+	"github.com/pmlens/pmlens/warehouse/sandbox"
 )
 
 func TestUsersCommand(t *testing.T) {
@@ -83,7 +84,33 @@ func TestUsersCommand(t *testing.T) {
 			t.Fatal("a password or token was written in clear")
 		}
 	}
-	if !strings.Contains(logs.String(), auth.EventUserDisabled) {
-		t.Errorf("user changes should be audited; log:\n%s", logs.String())
+	// Every change is in the audit trail, attributed to the command.
+	al, err := sandbox.OpenAuditLog(ctx, filepath.Join(dir, "data", "pmlens.duckdb"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := al.Events(ctx, sandbox.EventFilter{Kind: "user.", NoQueries: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, ev := range evs {
+		kinds[ev.Kind]++
+		if !strings.HasPrefix(ev.Detail, "by cli:") || ev.Method != "CLI" || !strings.HasPrefix(ev.Path, "pmlens users ") {
+			t.Errorf("event %+v is not attributed to the command", ev)
+		}
+		for _, secret := range []string{pw, tok} {
+			if strings.Contains(ev.Detail, secret) {
+				t.Errorf("event %+v holds a secret", ev)
+			}
+		}
+	}
+	// add vera, add ana, token, disable, revoke-token (the refused add and the
+	// lists change nothing).
+	want := map[string]int{auth.EventUserAdded: 2, auth.EventTokenCreated: 1, auth.EventUserDisabled: 1, auth.EventTokenRevoked: 1}
+	for k, n := range want {
+		if kinds[k] != n {
+			t.Errorf("%d %s events in the trail, want %d (all: %v)", kinds[k], k, n, kinds)
+		}
 	}
 }

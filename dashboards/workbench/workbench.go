@@ -41,6 +41,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/pmlens/pmlens/auth"
 	"github.com/pmlens/pmlens/dashboards"
 	"github.com/pmlens/pmlens/warehouse"
 	"github.com/pmlens/pmlens/warehouse/sandbox"
@@ -53,19 +54,23 @@ type Deps struct {
 	// Audit stores history and saved queries (and must be the Sandbox's
 	// Options.Audit, so history shows what the sandbox recorded). Required.
 	Audit *sandbox.AuditLog
-	// User names the caller and their role (sandbox.RoleAdmin or
-	// sandbox.RoleAnalyst). Nil means everyone is "local" with role admin, for
-	// the single-user demo until sign-in (issue 9) supplies it.
-	User func(*gin.Context) (name, role string)
+	// User names the caller, their role (sandbox.RoleAdmin or
+	// sandbox.RoleAnalyst; anything else is refused) and the scope of rows
+	// they may query (nil = everything). Nil means everyone is "local" with
+	// role admin, which only the loopback demo with sign-in off may use.
+	User func(*gin.Context) Caller
 	// Logger receives request errors; nil discards them.
 	Logger *slog.Logger
+	// Auditor receives an export.download event for every result downloaded
+	// (the query itself is in the sandbox's audit log); nil drops them.
+	Auditor auth.Auditor
 	// Descriptions add or override schema descriptions: "table" or
 	// "table.column" → text. DuckDB comments (COMMENT ON) are used first.
 	Descriptions map[string]string
 }
 
 // NavLink is the navigation entry to pass to dashboards.Options.Nav.
-var NavLink = dashboards.NavLink{Label: "SQL", Path: "/workbench"}
+var NavLink = dashboards.NavLink{Label: "SQL", Path: "/workbench", Role: auth.RoleAnalyst}
 
 // MaxRequestBytes bounds a JSON request body.
 const MaxRequestBytes = sandbox.MaxSQLBytes + 64<<10
@@ -102,7 +107,10 @@ func Register(r gin.IRouter, deps Deps) {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	if deps.User == nil {
-		deps.User = func(*gin.Context) (string, string) { return "local", sandbox.RoleAdmin }
+		deps.User = func(*gin.Context) Caller { return Caller{Name: "local", Role: sandbox.RoleAdmin} }
+	}
+	if deps.Auditor == nil {
+		deps.Auditor = auth.NopAuditor{}
 	}
 	h := &handler{
 		deps:   deps,
@@ -177,26 +185,44 @@ func (h *handler) sameOrigin(c *gin.Context) {
 
 type userKey struct{}
 
-type caller struct{ name, role string }
+// EventDownload is the audit event kind of a query result downloaded as a file.
+const EventDownload = "export.download"
+
+// clientIP is the caller's address as the sign-in service saw it (trusted
+// proxies applied), else the connection's.
+func clientIP(c *gin.Context) string {
+	if m, ok := auth.RequestMetaFrom(c); ok && m.ClientIP != "" {
+		return m.ClientIP
+	}
+	return c.RemoteIP()
+}
+
+// Caller is who uses the workbench: Name for history and the audit log, Role
+// for what they may run, Scope for the rows they may see (nil = all).
+type Caller struct {
+	Name  string
+	Role  string
+	Scope *sandbox.Scope
+}
 
 // allowed lets admins and analysts in and remembers who the caller is.
 func (h *handler) allowed(c *gin.Context) {
-	name, role := h.deps.User(c)
-	if name == "" {
+	u := h.deps.User(c)
+	if u.Name == "" {
 		h.fail(c, http.StatusUnauthorized, "forbidden", "sign in to use the SQL workbench")
 		return
 	}
-	if role != sandbox.RoleAdmin && role != sandbox.RoleAnalyst {
+	if u.Role != sandbox.RoleAdmin && u.Role != sandbox.RoleAnalyst {
 		h.fail(c, http.StatusForbidden, "forbidden", "the SQL workbench is for the analyst and admin roles")
 		return
 	}
-	c.Set(userKey{}, caller{name: name, role: role})
+	c.Set(userKey{}, u)
 	c.Next()
 }
 
-func who(c *gin.Context) caller {
+func who(c *gin.Context) Caller {
 	v, _ := c.Get(userKey{})
-	u, _ := v.(caller)
+	u, _ := v.(Caller)
 	return u
 }
 
@@ -213,7 +239,7 @@ func (h *handler) showPage(c *gin.Context) {
 	u := who(c)
 	opts := h.deps.Sandbox.Options()
 	m := pageModel{
-		User: u.name, Role: u.role, MaxRows: opts.MaxRows, Timeout: opts.Timeout.String(),
+		User: u.Name, Role: u.Role, MaxRows: opts.MaxRows, Timeout: opts.Timeout.String(),
 		Initial:     "SELECT program, count(*) AS projects, sum(budget) AS budget\nFROM projects\nGROUP BY ALL\nORDER BY budget DESC",
 		Downloads:   []sandbox.Format{sandbox.FormatCSV, sandbox.FormatXLSX, sandbox.FormatJSON, sandbox.FormatParquet},
 		BundleBuilt: h.assets["workbench.js"].data != nil,
@@ -295,7 +321,7 @@ func (h *handler) readQuery(c *gin.Context) (queryRequest, bool) {
 // tab cancels it.
 func (h *handler) run(c *gin.Context, sqlText, client string) (*sandbox.Result, bool) {
 	u := who(c)
-	res, err := h.deps.Sandbox.Query(c.Request.Context(), sandbox.Request{SQL: sqlText, User: u.name, Role: u.role, Client: client})
+	res, err := h.deps.Sandbox.Query(c.Request.Context(), sandbox.Request{SQL: sqlText, User: u.Name, Role: u.Role, Client: client, ClientIP: clientIP(c), Scope: u.Scope})
 	if err != nil {
 		h.queryFailed(c, err)
 		return nil, false
@@ -327,7 +353,7 @@ func (h *handler) queryFailed(c *gin.Context, err error) {
 		status, body.Kind = http.StatusServiceUnavailable, "unavailable"
 	}
 	if status == http.StatusInternalServerError {
-		h.log.Error("workbench query failed", "user", who(c).name, "err", err)
+		h.log.Error("workbench query failed", "user", who(c).Name, "err", err)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.AbortWithStatusJSON(status, apiError{Error: body})
@@ -374,6 +400,13 @@ func (h *handler) download(c *gin.Context) {
 		return
 	}
 	name := "pmlens-query-" + time.Now().UTC().Format("20060102-150405") + "." + string(format)
+	sum := sha256.Sum256([]byte(req.SQL))
+	truncated := ""
+	if res.Truncated {
+		truncated = " (truncated)"
+	}
+	h.deps.Auditor.Event(c.Request.Context(), EventDownload, who(c).Name, fmt.Sprintf("%s, %d rows%s, %d bytes; scope %s; sql sha256 %s",
+		format, len(res.Rows), truncated, buf.Len(), who(c).Scope, hex.EncodeToString(sum[:])))
 	c.Header("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	c.Header("Cache-Control", "no-store")
 	c.Header("X-Pmlens-Truncated", strconv.FormatBool(res.Truncated))
@@ -387,7 +420,7 @@ type schemaResponse struct {
 }
 
 func (h *handler) schema(c *gin.Context) {
-	tables, version, err := h.deps.Sandbox.Schema(c.Request.Context(), who(c).role)
+	tables, version, err := h.deps.Sandbox.Schema(c.Request.Context(), who(c).Role, who(c).Scope)
 	if err != nil {
 		h.queryFailed(c, err)
 		return
@@ -416,7 +449,7 @@ func (h *handler) describe(key string) string {
 
 func (h *handler) history(c *gin.Context) {
 	limit, _ := strconv.Atoi(c.DefaultQuery("limit", "50"))
-	entries, err := h.deps.Audit.History(c.Request.Context(), who(c).name, limit)
+	entries, err := h.deps.Audit.History(c.Request.Context(), who(c).Name, limit)
 	if err != nil {
 		h.log.Error("reading history", "err", err)
 		h.fail(c, http.StatusServiceUnavailable, "unavailable", "history is unavailable right now; retry in a moment")
@@ -439,7 +472,7 @@ func (h *handler) history(c *gin.Context) {
 }
 
 func (h *handler) listSaved(c *gin.Context) {
-	list, err := h.deps.Audit.SavedQueries(c.Request.Context(), who(c).name)
+	list, err := h.deps.Audit.SavedQueries(c.Request.Context(), who(c).Name)
 	if err != nil {
 		h.log.Error("listing saved queries", "err", err)
 		h.fail(c, http.StatusServiceUnavailable, "unavailable", "saved queries are unavailable right now; retry in a moment")
@@ -467,7 +500,7 @@ func (h *handler) save(c *gin.Context) {
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 15*time.Second)
 	defer cancel()
-	q, err := h.deps.Audit.SaveQuery(ctx, who(c).name, req.Name, req.SQL)
+	q, err := h.deps.Audit.SaveQuery(ctx, who(c).Name, req.Name, req.SQL)
 	if err != nil {
 		h.fail(c, http.StatusBadRequest, "invalid", err.Error())
 		return
@@ -481,7 +514,7 @@ func (h *handler) deleteSaved(c *gin.Context) {
 		h.fail(c, http.StatusBadRequest, "invalid", "a saved query id is a number")
 		return
 	}
-	if err := h.deps.Audit.DeleteSavedQuery(c.Request.Context(), who(c).name, id); errors.Is(err, sandbox.ErrNotFound) {
+	if err := h.deps.Audit.DeleteSavedQuery(c.Request.Context(), who(c).Name, id); errors.Is(err, sandbox.ErrNotFound) {
 		h.fail(c, http.StatusNotFound, "not_found", "no saved query "+strconv.FormatInt(id, 10)+" of yours")
 		return
 	} else if err != nil {

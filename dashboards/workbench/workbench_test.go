@@ -9,12 +9,14 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/pmlens/pmlens/auth"
 	"github.com/pmlens/pmlens/dashboards"
 	"github.com/pmlens/pmlens/warehouse"
 	"github.com/pmlens/pmlens/warehouse/sandbox"
@@ -25,6 +27,25 @@ type fixture struct {
 	sb     *sandbox.Sandbox
 	audit  *sandbox.AuditLog
 	path   string
+	events *eventLog
+}
+
+// eventLog is an auth.Auditor keeping what it receives.
+type eventLog struct {
+	mu     sync.Mutex
+	events []string // "kind|user|detail"
+}
+
+func (l *eventLog) Event(_ context.Context, kind, user, detail string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, kind+"|"+user+"|"+detail)
+}
+
+func (l *eventLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.events...)
 }
 
 // newFixture publishes 4 projects (budgets 1000..4000, programs A and B) and
@@ -67,10 +88,15 @@ func newFixture(t *testing.T, tweak func(*sandbox.Options)) *fixture {
 	}
 	t.Cleanup(func() { sb.Close() })
 	r := gin.New()
-	Register(r, Deps{Sandbox: sb, Audit: al, User: func(c *gin.Context) (string, string) {
-		return c.GetHeader("X-Test-User"), c.GetHeader("X-Test-Role")
+	events := &eventLog{}
+	Register(r, Deps{Sandbox: sb, Audit: al, Auditor: events, User: func(c *gin.Context) Caller {
+		u := Caller{Name: c.GetHeader("X-Test-User"), Role: c.GetHeader("X-Test-Role")}
+		if p := c.GetHeader("X-Test-Programs"); p != "" {
+			u.Scope = &sandbox.Scope{Programs: strings.Split(p, ",")}
+		}
+		return u
 	}})
-	return &fixture{engine: r, sb: sb, audit: al, path: path}
+	return &fixture{engine: r, sb: sb, audit: al, path: path, events: events}
 }
 
 func (f *fixture) do(t *testing.T, method, url string, body any, headers ...string) *httptest.ResponseRecorder {
@@ -303,8 +329,11 @@ func TestPageInDashboardsLayout(t *testing.T) {
 			Register(r, Deps{Sandbox: f.sb, Audit: f.audit})
 		},
 	}})
+	// The layout shows links by the principal's role, as auth.Service.Wrap
+	// sets it in pmlens serve.
+	admin := &auth.Principal{User: "ana", Role: auth.RoleAdmin, AllScopes: true}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/workbench", nil))
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/workbench", nil).WithContext(auth.WithPrincipal(context.Background(), admin)))
 	body := rec.Body.String()
 	if rec.Code != 200 || !strings.Contains(body, `id="wb-editor"`) || !strings.Contains(body, "SQL workbench") || !strings.Contains(body, `aria-current="page"`) {
 		t.Fatalf("status %d body %s", rec.Code, body)
@@ -332,5 +361,40 @@ func TestPageInDashboardsLayout(t *testing.T) {
 	h.ServeHTTP(rec, req)
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"rows":[[4]]`) {
 		t.Fatalf("query through dashboards: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestScopedCallerAndAuditedDownloads(t *testing.T) {
+	f := newFixture(t, nil)
+	scoped := []string{"X-Test-Programs", "A"}
+	// Programs alternate A, B: A holds p0 (1000) and p2 (3000).
+	res := decode[queryResponse](t, f.do(t, "POST", "/api/v1/query", map[string]string{"sql": "SELECT project_id FROM projects ORDER BY 1"}, scoped...))
+	var ids []string
+	for _, r := range res.Rows {
+		ids = append(ids, fmt.Sprint(r[0]))
+	}
+	if strings.Join(ids, ",") != "p0,p2" {
+		t.Fatalf("scoped caller sees %v, want p0,p2", ids)
+	}
+	rec := f.do(t, "POST", "/api/v1/query/download", map[string]string{"sql": "SELECT project_id, budget FROM projects ORDER BY 1", "format": "csv"}, scoped...)
+	if rec.Body.String() != "project_id,budget\np0,1000\np2,3000\n" {
+		t.Fatalf("scoped download %d %q", rec.Code, rec.Body)
+	}
+	// The download is an export event (with format, rows and scope); the query
+	// behind it is in the query log with the caller's address.
+	evs := f.events.all()
+	if len(evs) != 1 || !strings.HasPrefix(evs[0], EventDownload+"|ana|csv, 2 rows, ") || !strings.Contains(evs[0], "scope programs A") {
+		t.Errorf("download events %v", evs)
+	}
+	logged, err := f.audit.Events(t.Context(), sandbox.EventFilter{User: "ana", Kind: sandbox.QueryEventKind})
+	if err != nil || len(logged) != 2 || logged[0].ClientIP != "192.0.2.1" || !strings.Contains(logged[0].Detail, "scope programs A") {
+		t.Errorf("query log %+v %v", logged, err)
+	}
+	// Viewers and strangers are refused before any query runs.
+	if rec := f.do(t, "POST", "/api/v1/query", map[string]string{"sql": "SELECT 1"}, "X-Test-Role", "viewer"); rec.Code != http.StatusForbidden {
+		t.Errorf("viewer: %d", rec.Code)
+	}
+	if rec := f.do(t, "POST", "/api/v1/query", map[string]string{"sql": "SELECT 1"}, "X-Test-User", ""); rec.Code != http.StatusUnauthorized {
+		t.Errorf("no user: %d", rec.Code)
 	}
 }

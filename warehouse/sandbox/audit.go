@@ -44,6 +44,11 @@ type AuditEntry struct {
 	Error     string        `json:"error,omitempty"`
 	Version   string        `json:"warehouse_version,omitempty"`
 	PID       int           `json:"pid"`
+	// ClientIP is the address a web or API query came from ("" for the CLI).
+	ClientIP string `json:"client_ip,omitempty"`
+	// Scope is what the query's sandbox could see: "all", or the granted
+	// portfolios and programs (ScopeOf's text).
+	Scope string `json:"scope,omitempty"`
 }
 
 // AuditSink receives every query the sandbox answers or refuses.
@@ -81,6 +86,10 @@ type AuditLog struct {
 	now       func() time.Time
 
 	mu sync.RWMutex
+
+	pruneMu   sync.Mutex
+	retention time.Duration
+	lastPrune time.Time
 }
 
 //go:embed auditdb/*.sql
@@ -215,7 +224,7 @@ func (a *AuditLog) tryDB(ctx context.Context, fn func(context.Context, *sql.DB) 
 }
 
 // Record appends e to the spool. It fills ID, PID and Time when unset.
-func (a *AuditLog) Record(_ context.Context, e AuditEntry) error {
+func (a *AuditLog) Record(ctx context.Context, e AuditEntry) error {
 	if e.ID == "" {
 		e.ID = newID()
 	}
@@ -229,6 +238,12 @@ func (a *AuditLog) Record(_ context.Context, e AuditEntry) error {
 	if err != nil {
 		return err
 	}
+	return a.appendSpool(ctx, line)
+}
+
+// appendSpool appends one JSON line to the spool under an exclusive flock and
+// fsyncs it, so a record survives a crash right after the call returns.
+func (a *AuditLog) appendSpool(_ context.Context, line []byte) error {
 	line = append(line, '\n')
 	f, err := os.OpenFile(a.spoolPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
@@ -278,17 +293,17 @@ func (a *AuditLog) Fold(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		entries, bad := parseSpool(data)
+		entries, events, bad := parseSpool(data)
 		if len(bad) > 0 {
 			a.log.Warn("audit spool lines could not be read; kept in the rejected file", "lines", len(bad), "file", a.spoolPath+".rejected")
 			if err := appendFile(a.spoolPath+".rejected", bytes.Join(bad, []byte("\n"))); err != nil {
 				return err
 			}
 		}
-		if err := insertEntries(ctx, db, entries); err != nil {
+		if err := insertSpooled(ctx, db, entries, events); err != nil {
 			return err
 		}
-		n = len(entries)
+		n = len(entries) + len(events)
 		if err := f.Truncate(0); err != nil {
 			return fmt.Errorf("emptying audit spool: %w", err)
 		}
@@ -297,14 +312,33 @@ func (a *AuditLog) Fold(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func parseSpool(data []byte) ([]AuditEntry, [][]byte) {
+// parseSpool splits the spool into query records, events (lines marked
+// "record":"event") and lines that could not be read.
+func parseSpool(data []byte) ([]AuditEntry, []AuditEvent, [][]byte) {
 	var entries []AuditEntry
+	var events []AuditEvent
 	var bad [][]byte
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), MaxSQLBytes*8)
 	for sc.Scan() {
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
+			continue
+		}
+		var probe struct {
+			Record string `json:"record"`
+		}
+		if err := json.Unmarshal(line, &probe); err != nil {
+			bad = append(bad, append([]byte(nil), line...))
+			continue
+		}
+		if probe.Record == spoolEventRecord {
+			var ev AuditEvent
+			if err := json.Unmarshal(line, &ev); err != nil || ev.ID == "" || ev.Kind == "" {
+				bad = append(bad, append([]byte(nil), line...))
+				continue
+			}
+			events = append(events, ev)
 			continue
 		}
 		var e AuditEntry
@@ -314,7 +348,7 @@ func parseSpool(data []byte) ([]AuditEntry, [][]byte) {
 		}
 		entries = append(entries, e)
 	}
-	return entries, bad
+	return entries, events, bad
 }
 
 func appendFile(path string, data []byte) error {
@@ -329,8 +363,9 @@ func appendFile(path string, data []byte) error {
 	return f.Close()
 }
 
-func insertEntries(ctx context.Context, db *sql.DB, entries []AuditEntry) error {
-	if len(entries) == 0 {
+// insertSpooled stores one spool's query records and events in one transaction.
+func insertSpooled(ctx context.Context, db *sql.DB, entries []AuditEntry, events []AuditEvent) error {
+	if len(entries) == 0 && len(events) == 0 {
 		return nil
 	}
 	tx, err := db.BeginTx(ctx, nil)
@@ -338,8 +373,21 @@ func insertEntries(ctx context.Context, db *sql.DB, entries []AuditEntry) error 
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
+	if err := insertEntries(ctx, tx, entries); err != nil {
+		return err
+	}
+	if err := insertEvents(ctx, tx, events); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func insertEntries(ctx context.Context, tx *sql.Tx, entries []AuditEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO audit_log (id, queried_at, user_name, role, client, sql_text, sql_sha256, duration_ms,
-		rows_returned, truncated, outcome, error, warehouse_version, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		rows_returned, truncated, outcome, error, warehouse_version, pid, client_ip, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`)
 	if err != nil {
 		return fmt.Errorf("preparing audit insert: %w", err)
@@ -348,11 +396,12 @@ func insertEntries(ctx context.Context, db *sql.DB, entries []AuditEntry) error 
 	for _, e := range entries {
 		sum := sha256.Sum256([]byte(e.SQL))
 		if _, err := st.ExecContext(ctx, e.ID, e.Time, e.User, e.Role, e.Client, e.SQL, hex.EncodeToString(sum[:]),
-			float64(e.Duration)/float64(time.Millisecond), e.Rows, e.Truncated, e.Outcome, nullIfEmpty(e.Error), nullIfEmpty(e.Version), e.PID); err != nil {
+			float64(e.Duration)/float64(time.Millisecond), e.Rows, e.Truncated, e.Outcome, nullIfEmpty(e.Error), nullIfEmpty(e.Version), e.PID,
+			nullIfEmpty(e.ClientIP), nullIfEmpty(e.Scope)); err != nil {
 			return fmt.Errorf("storing audit record %s: %w", e.ID, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 func nullIfEmpty(s string) any {
@@ -381,6 +430,9 @@ func (a *AuditLog) Run(ctx context.Context, interval time.Duration) {
 		case <-t.C:
 			if _, err := a.Fold(ctx); err != nil && ctx.Err() == nil {
 				a.log.Warn("folding audit spool; records stay in the spool until the next try", "err", err)
+			}
+			if _, err := a.maybePrune(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("pruning audit records older than the retention period; retried later", "err", err)
 			}
 		}
 	}

@@ -84,6 +84,10 @@ type Options struct {
 	// disables spilling, so a query that does not fit MemoryLimit fails.
 	TempDir     string
 	MaxTempSize string
+	// ScopeDir holds the scoped copies of the published version that queries of
+	// scoped principals run on (see Scope); default <warehouse.path>.d/scoped.
+	// They hold a subset of the warehouse and are kept as private (0700/0600).
+	ScopeDir string
 	// Logger receives operational messages (never query results).
 	Logger *slog.Logger
 	// Audit records every query. Nil records nothing (tests only; the server and
@@ -122,6 +126,9 @@ func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.ScopeDir == "" && o.WarehousePath != "" {
+		o.ScopeDir = filepath.Join(warehouse.PathsFor(o.WarehousePath).Dir, "scoped")
+	}
 }
 
 // Request is one query.
@@ -131,6 +138,11 @@ type Request struct {
 	Role string
 	// Client names where the query came from for the audit log: "web", "api", "cli".
 	Client string
+	// ClientIP is the address of a web or API caller, for the audit log.
+	ClientIP string
+	// Scope limits the rows the query can see; nil sees everything. Admins
+	// always see everything.
+	Scope *Scope
 }
 
 // Column describes a result column; Type is DuckDB's type name.
@@ -162,6 +174,8 @@ type Sandbox struct {
 	all     []*slot
 	closed  bool
 	tempSeq int
+
+	scopes scopeState
 }
 
 // slot is one DuckDB instance pinned to one published version.
@@ -190,7 +204,8 @@ func New(opts Options) (*Sandbox, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	s := &Sandbox{opts: opts, log: opts.Logger.With("component", "sandbox"), split: sp, slots: make(chan *slot, opts.MaxConcurrent)}
+	s := &Sandbox{opts: opts, log: opts.Logger.With("component", "sandbox"), split: sp, slots: make(chan *slot, opts.MaxConcurrent),
+		scopes: scopeState{builds: map[string]*scopeBuild{}}}
 	for i := 0; i < opts.MaxConcurrent; i++ {
 		sl := &slot{id: i}
 		s.all = append(s.all, sl)
@@ -264,18 +279,28 @@ func (s *Sandbox) published() (string, error) {
 	return target, nil
 }
 
-// ready makes sure sl has an instance on the current published version.
-func (s *Sandbox) ready(ctx context.Context, sl *slot) error {
+// ready makes sure sl has an instance on the current published version, or on
+// its scoped copy for sc.
+func (s *Sandbox) ready(ctx context.Context, sl *slot, sc *Scope) error {
 	for attempt := 0; ; attempt++ {
-		file, err := s.published()
+		published, err := s.published()
 		if err != nil {
 			return err
+		}
+		file := published
+		if sc != nil {
+			if file, err = s.scopedFile(ctx, published, sc); err != nil {
+				if attempt == 0 && errors.Is(err, os.ErrNotExist) {
+					continue
+				}
+				return err
+			}
 		}
 		if sl.db != nil && sl.file == file {
 			return nil
 		}
 		sl.close()
-		err = s.open(ctx, sl, file, "")
+		err = s.open(ctx, sl, file, filepath.Base(published), "")
 		if err == nil {
 			s.log.Debug("sandbox slot opened", "slot", sl.id, "version", sl.version)
 			return nil
@@ -288,8 +313,9 @@ func (s *Sandbox) ready(ctx context.Context, sl *slot) error {
 	}
 }
 
-// open creates sl's instance on file, attaching auditFile read-only when set.
-func (s *Sandbox) open(ctx context.Context, sl *slot, file, auditFile string) error {
+// open creates sl's instance on file (published version, or a scoped copy of
+// it), attaching auditFile read-only when set.
+func (s *Sandbox) open(ctx context.Context, sl *slot, file, version, auditFile string) error {
 	if _, err := os.Stat(file); err != nil {
 		return fmt.Errorf("published warehouse version %s: %w", file, err)
 	}
@@ -362,7 +388,7 @@ func (s *Sandbox) open(ctx context.Context, sl *slot, file, auditFile string) er
 		return err
 	}
 	ready = true
-	sl.file, sl.version, sl.conn, sl.db, sl.tempDir = file, filepath.Base(file), c, db, tempDir
+	sl.file, sl.version, sl.conn, sl.db, sl.tempDir = file, version, c, db, tempDir
 	return nil
 }
 
@@ -408,7 +434,8 @@ func (s *Sandbox) audit(ctx context.Context, req Request, start time.Time, dur t
 	if s.opts.Audit == nil {
 		return
 	}
-	e := AuditEntry{Time: start, User: req.User, Role: req.Role, Client: req.Client, SQL: req.SQL, Duration: dur, Outcome: "ok"}
+	e := AuditEntry{Time: start, User: req.User, Role: req.Role, Client: req.Client, SQL: req.SQL, Duration: dur, Outcome: "ok",
+		ClientIP: req.ClientIP, Scope: effectiveScope(req).String()}
 	if res != nil {
 		e.Rows = int64(len(res.Rows))
 		e.Truncated = res.Truncated
@@ -424,7 +451,16 @@ func (s *Sandbox) audit(ctx context.Context, req Request, start time.Time, dur t
 	}
 }
 
+// effectiveScope is the scope a request runs under: admins see everything.
+func effectiveScope(req Request) *Scope {
+	if req.Role == RoleAdmin {
+		return nil
+	}
+	return req.Scope
+}
+
 func (s *Sandbox) query(ctx context.Context, req Request) (*Result, error) {
+	req.Scope = effectiveScope(req)
 	text := req.SQL
 	switch {
 	case strings.TrimSpace(text) == "":
@@ -467,7 +503,7 @@ func (s *Sandbox) query(ctx context.Context, req Request) (*Result, error) {
 		defer release()
 		db, version = inst.db, inst.version
 	} else {
-		if err := s.ready(qctx, sl); err != nil {
+		if err := s.ready(qctx, sl, req.Scope); err != nil {
 			return nil, err
 		}
 		db, version = sl.db, sl.version
@@ -501,7 +537,7 @@ func (s *Sandbox) adminInstance(ctx context.Context, id int) (*slot, func(), err
 		}
 	}
 	inst := &slot{id: id}
-	if err := s.open(ctx, inst, file, auditFile); err != nil {
+	if err := s.open(ctx, inst, file, filepath.Base(file), auditFile); err != nil {
 		releaseAudit()
 		return nil, nil, err
 	}

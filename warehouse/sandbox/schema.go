@@ -24,10 +24,11 @@ type SchemaColumn struct {
 	Description string `json:"description,omitempty"`
 }
 
-// Schema lists the tables and views visible to role in the current published
-// version, with DuckDB's comments (COMMENT ON) as descriptions. Admins also see
-// the audit catalog. It takes a query slot, so it can answer ErrBusy.
-func (s *Sandbox) Schema(ctx context.Context, role string) ([]SchemaTable, string, error) {
+// Schema lists the tables and views visible to role and scope in the current
+// published version (for a scope, those of its scoped copy), with DuckDB's
+// comments (COMMENT ON) as descriptions. Admins also see the audit catalog. It
+// takes a query slot, so it can answer ErrBusy.
+func (s *Sandbox) Schema(ctx context.Context, role string, scope *Scope) ([]SchemaTable, string, error) {
 	sl, err := s.acquire(ctx)
 	if err != nil {
 		return nil, "", err
@@ -46,7 +47,7 @@ func (s *Sandbox) Schema(ctx context.Context, role string) ([]SchemaTable, strin
 		db, version = inst.db, inst.version
 		catalogs = append(catalogs, auditCatalog)
 	} else {
-		if err := s.ready(ctx, sl); err != nil {
+		if err := s.ready(ctx, sl, scope); err != nil {
 			return nil, "", err
 		}
 		db, version = sl.db, sl.version
