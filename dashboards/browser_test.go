@@ -224,6 +224,95 @@ func newBrowser(t *testing.T, exe string) (context.Context, *browserProblems) {
 	return ctx, probs
 }
 
+// tab is one headless Chromium tab on a test server, with the checks every
+// page gets: charts rendered, no console error or failed request, screenshots.
+type tab struct {
+	t     *testing.T
+	ctx   context.Context
+	probs *browserProblems
+	base  string // the server's URL
+	out   string // where screenshots go
+}
+
+// newTab starts a browser on the server at base.
+func newTab(t *testing.T, exe, base string) *tab {
+	ctx, probs := newBrowser(t, exe)
+	return &tab{t: t, ctx: ctx, probs: probs, base: base, out: artifactDir(t)}
+}
+
+// shot saves a full-page screenshot as a test artifact.
+func (b *tab) shot(name string) {
+	b.t.Helper()
+	cctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	buf, err := chromedp.Run(cctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(b.out, name+".png"), buf, 0o644); err != nil {
+		b.t.Error(err)
+	}
+}
+
+// open navigates to path and waits until app.js has rendered every chart.
+func (b *tab) open(path string) {
+	b.t.Helper()
+	cctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(cctx, chromedp.Navigate(b.base+path)); err != nil {
+		b.t.Fatalf("opening %s: %v", path, err)
+	}
+	if err := waitFor(b.ctx, chartsReady, 20*time.Second); err != nil {
+		b.t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// checkCharts requires every chart container to have a canvas and an ECharts
+// instance, and app.js to have recorded no error.
+func (b *tab) checkCharts(path string) {
+	t := b.t
+	t.Helper()
+	res, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]int](`[
+		document.querySelectorAll('.chart[data-option]').length,
+		document.querySelectorAll('.chart[data-option] canvas').length,
+		document.querySelectorAll('.chart[data-rendered="true"]').length,
+		Object.keys(window.pmlens.charts).length,
+		window.pmlens.errors.length]`))
+	if err != nil {
+		t.Fatalf("%s: inspecting charts: %v", path, err)
+	}
+	charts, canvases, rendered, instances, jsErrors := res[0], res[1], res[2], res[3], res[4]
+	if canvases < charts || rendered != charts || instances != charts || jsErrors != 0 {
+		t.Errorf("%s: %d charts, %d canvases, %d rendered, %d instances, %d script errors", path, charts, canvases, rendered, instances, jsErrors)
+	}
+}
+
+// hoverFirstChart shows a tooltip: its HTML comes from our escaping formatter
+// and must not trip the CSP (markers are classes, not inline styles).
+func (b *tab) hoverFirstChart() {
+	xy, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]float64](`(() => {
+		const el = document.querySelector('.chart[data-option]');
+		if (!el) return [];
+		el.scrollIntoView({block: 'center'});
+		const r = el.getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height / 2];
+	})()`))
+	if err != nil || len(xy) != 2 {
+		return
+	}
+	_ = chromedp.Do(b.ctx, chromedp.MouseEvent(chromedp.MouseMoved, xy[0], xy[1]))
+	time.Sleep(200 * time.Millisecond)
+}
+
+// requireClean fails the test with every problem the page showed since the last call.
+func (b *tab) requireClean(what string) {
+	b.t.Helper()
+	for _, p := range b.probs.take() {
+		b.t.Errorf("%s: %s", what, p)
+	}
+}
+
 // TestBrowser opens every page in headless Chromium, waits until every chart has
 // rendered to a canvas, fails on any console error, failed request or dialog,
 // walks portfolio → project → risk cell with real mouse clicks, and saves
@@ -236,73 +325,8 @@ func TestBrowser(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	srv := httptest.NewServer(f.handler(t))
 	defer srv.Close()
-	out := artifactDir(t)
-	ctx, probs := newBrowser(t, exe)
-
-	shot := func(name string) {
-		t.Helper()
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		buf, err := chromedp.Run(cctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Errorf("screenshot %s: %v", name, err)
-			return
-		}
-		if err := os.WriteFile(filepath.Join(out, name+".png"), buf, 0o644); err != nil {
-			t.Error(err)
-		}
-	}
-	open := func(path string) {
-		t.Helper()
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(cctx, chromedp.Navigate(srv.URL+path)); err != nil {
-			t.Fatalf("opening %s: %v", path, err)
-		}
-		if err := waitFor(ctx, chartsReady, 20*time.Second); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-	}
-	checkCharts := func(path string) {
-		t.Helper()
-		// Every chart container has a canvas and an ECharts instance, and app.js
-		// recorded no error.
-		res, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`[
-			document.querySelectorAll('.chart[data-option]').length,
-			document.querySelectorAll('.chart[data-option] canvas').length,
-			document.querySelectorAll('.chart[data-rendered="true"]').length,
-			Object.keys(window.pmlens.charts).length,
-			window.pmlens.errors.length]`))
-		if err != nil {
-			t.Fatalf("%s: inspecting charts: %v", path, err)
-		}
-		charts, canvases, rendered, instances, jsErrors := res[0], res[1], res[2], res[3], res[4]
-		if canvases < charts || rendered != charts || instances != charts || jsErrors != 0 {
-			t.Errorf("%s: %d charts, %d canvases, %d rendered, %d instances, %d script errors", path, charts, canvases, rendered, instances, jsErrors)
-		}
-	}
-	hoverFirstChart := func() {
-		// Show a tooltip: its HTML comes from our escaping formatter and must not
-		// trip the CSP (markers are classes, not inline styles).
-		xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
-			const el = document.querySelector('.chart[data-option]');
-			if (!el) return [];
-			el.scrollIntoView({block: 'center'});
-			const r = el.getBoundingClientRect();
-			return [r.left + r.width / 2, r.top + r.height / 2];
-		})()`))
-		if err != nil || len(xy) != 2 {
-			return
-		}
-		_ = chromedp.Do(ctx, chromedp.MouseEvent(chromedp.MouseMoved, xy[0], xy[1]))
-		time.Sleep(200 * time.Millisecond)
-	}
-	requireClean := func(path string) {
-		t.Helper()
-		for _, p := range probs.take() {
-			t.Errorf("%s: %s", path, p)
-		}
-	}
+	b := newTab(t, exe, srv.URL)
+	ctx, out := b.ctx, b.out
 
 	pages := []struct{ path, name string }{
 		{"/", "portfolio"},
@@ -316,15 +340,15 @@ func TestBrowser(t *testing.T) {
 		{"/project/no-such-project", "not-found"},
 	}
 	for _, pg := range pages {
-		open(pg.path)
-		checkCharts(pg.path)
-		hoverFirstChart()
-		shot(pg.name)
-		requireClean(pg.path)
+		b.open(pg.path)
+		b.checkCharts(pg.path)
+		b.hoverFirstChart()
+		b.shot(pg.name)
+		b.requireClean(pg.path)
 	}
 
 	// Portfolio → project: click the EHR bubble in the SPI×CPI chart.
-	open("/")
+	b.open("/")
 	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
 		const el = document.getElementById('spi-cpi-chart');
 		el.scrollIntoView({block: 'center'});
@@ -352,7 +376,7 @@ func TestBrowser(t *testing.T) {
 	if err := waitFor(ctx, chartsReady, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	checkCharts("/project/ehr (after click)")
+	b.checkCharts("/project/ehr (after click)")
 
 	// Project → risk cell: click probability 4 × impact 5 in the risk matrix; the
 	// cell's risks are listed below it, titles as text (one is an XSS payload).
@@ -382,11 +406,11 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("risk cell list lacks %q as text; got %q", want, text)
 		}
 	}
-	shot("project-ehr-risk-cell")
-	requireClean("portfolio → project → risk cell")
+	b.shot("project-ehr-risk-cell")
+	b.requireClean("portfolio → project → risk cell")
 
 	// Keyboard: focus the bubble chart, arrow to the first point, Enter opens it.
-	open("/")
+	b.open("/")
 	if err := chromedp.Do(ctx, chromedp.Focus(chromedp.ID("spi-cpi-chart")), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.Enter)); err != nil {
 		t.Fatal(err)
 	}
@@ -396,10 +420,10 @@ func TestBrowser(t *testing.T) {
 	if err := waitFor(ctx, chartsReady, 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	requireClean("keyboard navigation")
+	b.requireClean("keyboard navigation")
 
 	// Print layout: a PDF of the portfolio page for people to look at.
-	open("/?as_of=2026-01-19")
+	b.open("/?as_of=2026-01-19")
 	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(func(p *page.PrintToPDFParams) {
 		yes, w, h := true, 8.27, 11.69 // A4 in inches
 		p.PrintBackground, p.PaperWidth, p.PaperHeight = &yes, w, h
@@ -409,6 +433,6 @@ func TestBrowser(t *testing.T) {
 	} else if err := os.WriteFile(filepath.Join(out, "portfolio-print-a4.pdf"), pdf, 0o644); err != nil {
 		t.Error(err)
 	}
-	requireClean("print")
+	b.requireClean("print")
 	t.Logf("screenshots and PDF in %s", out)
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"flag"
 	"html/template"
-	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -149,36 +148,6 @@ func FuzzParseParams(f *testing.F) {
 			t.Fatalf("round trip of %q: %+v -> %+v (%v)", raw, p, p2, err)
 		}
 	})
-}
-
-func TestSimulateWeeks(t *testing.T) {
-	// Constant throughput k with backlog N takes ceil(N/k) weeks in every trial.
-	for _, tc := range []struct{ k, n float64 }{{3, 30}, {4, 30}, {7, 1}, {5, 5}} {
-		weeks := simulateWeeks([]float64{tc.k, tc.k, tc.k}, tc.n, 500, 1)
-		want := int(math.Ceil(tc.n / tc.k))
-		for _, w := range weeks {
-			if w != want {
-				t.Fatalf("k=%v N=%v: a trial took %d weeks, want %d", tc.k, tc.n, w, want)
-			}
-		}
-	}
-	// Reproducible with a seed; nothing to simulate without throughput.
-	a := simulateWeeks([]float64{0, 2, 5, 1}, 40, 1000, 42)
-	b := simulateWeeks([]float64{0, 2, 5, 1}, 40, 1000, 42)
-	for i := range a {
-		if a[i] != b[i] {
-			t.Fatal("same seed, different trials")
-		}
-	}
-	if simulateWeeks([]float64{0, 0}, 10, 100, 1) != nil || simulateWeeks(nil, 10, 100, 1) != nil || simulateWeeks([]float64{1}, 0, 10, 1) != nil {
-		t.Error("expected no simulation")
-	}
-	// A history of zeros but one is capped, never endless.
-	for _, w := range simulateWeeks(append(make([]float64, 999), 1), 1000, 10, 3) {
-		if w > maxSimWeeks {
-			t.Fatalf("trial ran %d weeks", w)
-		}
-	}
 }
 
 func TestPercentile(t *testing.T) {

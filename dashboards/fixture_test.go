@@ -337,6 +337,8 @@ func loadMetricFixtures(ctx context.Context, run *warehouse.Run, scale int) erro
 			completed_points DOUBLE, committed_issues BIGINT, completed_issues BIGINT)`},
 		{"forecasts", `CREATE TABLE forecasts (project_id VARCHAR, as_of DATE, scope VARCHAR, remaining_items BIGINT,
 			p50_date DATE, p85_date DATE, p95_date DATE, method VARCHAR)`},
+		{"forecast_distribution", `CREATE TABLE forecast_distribution (project_id VARCHAR, as_of DATE, scope VARCHAR, weeks BIGINT,
+			finish_date DATE, trials BIGINT)`},
 	}
 	for _, tb := range tables {
 		if err := replaceRelation(ctx, run, tb.name, tb.ddl); err != nil {
@@ -389,6 +391,11 @@ func loadMetricFixtures(ctx context.Context, run *warehouse.Run, scale int) erro
 		`INSERT INTO forecasts VALUES
 			('portal', '2026-01-05', 'project', 34, '2026-03-16', '2026-03-30', '2026-04-06', 'monte-carlo'),
 			('portal', '2026-01-12', 'project', 30, '2026-03-09', '2026-03-23', '2026-04-06', 'monte-carlo')`,
+		// The distribution behind the 2026-01-12 forecast, 10,000 trials: cumulative
+		// 5,000 (50 %) at 8 weeks = 9 Mar, 8,500 (85 %) at 10 = 23 Mar, 9,400 at 11
+		// and 10,000 (≥ 95 %) at 12 = 6 Apr — the forecast's p50/p85/p95 dates.
+		`INSERT INTO forecast_distribution SELECT 'portal', DATE '2026-01-12', 'project', w, DATE '2026-01-12' + INTERVAL (7 * w) DAY, n
+			FROM (SELECT unnest([8, 9, 10, 11, 12]) AS w, unnest([5000, 2000, 1500, 900, 600]) AS n)`,
 	)
 	if err != nil {
 		return err

@@ -214,6 +214,16 @@ func TestCSVDownloads(t *testing.T) {
 		t.Errorf("Content-Disposition %q lacks the date", cd)
 	}
 
+	// The Monte Carlo histogram draws the published distribution (fixture: 5,000,
+	// 2,000, 1,500, 900 and 600 trials at 8–12 weeks) with the forecast's
+	// markers: cumulative share 5,000/10,000 = 0.5 at p50, 8,500/10,000 = 0.85 at p85.
+	rec = get(t, h, "/project/portal?chart=monte-carlo&format=csv")
+	for _, want := range []string{"2026-03-09,5000,0.5,p50 2026-03-09", "2026-03-23,1500,0.85,p85 2026-03-23", "2026-04-06,600,1,p95 2026-04-06"} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("Monte Carlo CSV lacks %q:\n%s", want, rec.Body.String())
+		}
+	}
+
 	// Source text that a spreadsheet would run as a formula is defused.
 	rec = get(t, h, "/risks?chart=top-risks&format=csv")
 	if !strings.Contains(rec.Body.String(), `'=HYPERLINK`) {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -532,7 +531,7 @@ func (s *server) deliveryCharts(r *req, b *projectBody, id string) error {
 		case len(fc) == 0:
 			b.MonteCarlo = emptyChart("monte-carlo", title, note, views, "No forecast for this project on or before this date.")
 		default:
-			ch, err := s.monteCarloChart(r, id, fc[0], flow, title, note)
+			ch, err := s.monteCarloChart(r, id, fc[0], title, note)
 			if err != nil {
 				return err
 			}
@@ -576,54 +575,27 @@ func (s *server) deliveryCharts(r *req, b *projectBody, id string) error {
 	return nil
 }
 
-// monteCarloChart draws the distribution of completion weeks: from the
-// forecast_distribution view when published, else simulated here from flow_weekly
-// with a fixed seed (the forecasts view stays the source of the percentile dates).
-func (s *server) monteCarloChart(r *req, id string, f row, flow []row, title, note string) (*Chart, error) {
+// monteCarloChart draws the distribution of completion dates the forecast's
+// trials produced (forecast_distribution) with the forecasts view's
+// p50/p85/p95 dates marked.
+func (s *server) monteCarloChart(r *req, id string, f row, title, note string) (*Chart, error) {
 	asOf := f.date("as_of")
-	views := []string{"forecasts", "flow_weekly"}
+	views := []string{"forecasts", "forecast_distribution"}
 	dist, err := r.forecastDistribution(id, asOf, f.str("scope"))
 	if err != nil {
 		return nil, err
 	}
+	if len(dist) == 0 {
+		// Each Monte Carlo forecast is published with its distribution; a
+		// warehouse older than forecast_distribution shows the dates alone.
+		return emptyChart("monte-carlo", title, note, views, "This forecast was published without its distribution: sync again to draw it."), nil
+	}
+	note = "Distribution of completion dates over the forecast's Monte Carlo trials, from forecast_distribution; the p50/p85/p95 lines are the forecasts view's dates."
 	var cats []string
 	var counts []*float64
-	if len(dist) > 0 {
-		views = []string{"forecasts", "forecast_distribution"}
-		note = "Distribution of completion dates over the forecast's Monte Carlo trials, from forecast_distribution; the p50/p85/p95 lines are the forecasts view's dates."
-		for _, d := range dist {
-			cats = append(cats, d.date("finish_date"))
-			counts = append(counts, d.fp("trials"))
-		}
-	} else {
-		remaining, ok := f.num("remaining_items")
-		if !ok {
-			return emptyChart("monte-carlo", title, note, views, "The forecast has no remaining_items to simulate."), nil
-		}
-		start, err := time.Parse(dateLayout, asOf)
-		if err != nil {
-			return emptyChart("monte-carlo", title, note, views, "The forecast has no as_of date."), nil
-		}
-		var hist []float64
-		for _, rw := range flow {
-			if rw.date("week_start") <= asOf {
-				v, _ := rw.num("throughput")
-				hist = append(hist, v)
-			}
-		}
-		if len(hist) > 26 {
-			hist = hist[len(hist)-26:]
-		}
-		weeks := simulateWeeks(hist, remaining, 10000, seedFor(id, asOf, f.str("scope")))
-		if weeks == nil {
-			return emptyChart("monte-carlo", title, note, views, "No throughput history to simulate: no items were finished in the last 26 weeks."), nil
-		}
-		note += " The forecasts view publishes percentiles only, so this distribution is re-simulated from the last 26 weeks of flow_weekly with a fixed seed."
-		ws, cs := weekCounts(weeks)
-		for k, w := range ws {
-			cats = append(cats, start.AddDate(0, 0, 7*w).Format(dateLayout))
-			counts = append(counts, fptr(float64(cs[k])))
-		}
+	for _, d := range dist {
+		cats = append(cats, d.date("finish_date"))
+		counts = append(counts, d.fp("trials"))
 	}
 	markerAt := func(date string) string {
 		for _, c := range cats {
