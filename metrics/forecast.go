@@ -194,19 +194,26 @@ func ForecastCompletion(history []int, remaining int, asOf time.Time, opts Forec
 	}
 	f.Beyond = counts[o.MaxWeeks+1]
 	f.Weekly = trimWeekly(counts[:o.MaxWeeks+1])
-	f.Quantiles = make([]Quantile, len(o.Levels))
+	f.Quantiles = completionQuantiles(counts[:o.MaxWeeks+1], asOf, o)
+	return f, nil
+}
+
+// completionQuantiles reads each level's completion week off the per-week trial
+// counts by nearest rank; a level the counts do not reach is beyond max_weeks.
+func completionQuantiles(counts []int, asOf time.Time, o ForecastOptions) []Quantile {
+	qs := make([]Quantile, len(o.Levels))
 	for i, l := range o.Levels {
 		rank, seen, weeks := nearestRank(l, o.Trials), 0, Null(ReasonBeyond)
-		for w, c := range counts[:o.MaxWeeks+1] {
+		for w, c := range counts {
 			seen += c
 			if seen >= rank {
 				weeks = Of(float64(w))
 				break
 			}
 		}
-		f.Quantiles[i] = Quantile{Level: l, Weeks: weeks, Date: weeksToDate(asOf, weeks), Items: Null(ReasonMissingInput)}
+		qs[i] = Quantile{Level: l, Weeks: weeks, Date: weeksToDate(asOf, weeks), Items: Null(ReasonMissingInput)}
 	}
-	return f, nil
+	return qs
 }
 
 // ForecastItems simulates how many items finish in the whole weeks between asOf and
@@ -295,27 +302,37 @@ func ForecastAll(ctx context.Context, jobs []ForecastJob, opts ForecastOptions, 
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	out := make([]ForecastJobResult, len(jobs))
+	err := inParallel(ctx, len(jobs), workers, func(i int) {
+		j := jobs[i]
+		o := opts
+		o.Seed = SeedFor(opts.Seed, j.Key)
+		f, err := ForecastCompletion(j.History, j.Remaining, j.AsOf, o)
+		out[i] = ForecastJobResult{Key: j.Key, Forecast: f, Err: err}
+	})
+	return out, err
+}
+
+// inParallel calls job(0..n-1) on a pool of workers (workers <= 0 means
+// GOMAXPROCS) and stops handing out jobs when ctx is cancelled, returning its
+// error; jobs already started finish.
+func inParallel(ctx context.Context, n, workers int, job func(i int)) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, max(len(jobs), 1))
-	out := make([]ForecastJobResult, len(jobs))
+	workers = min(workers, max(n, 1))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
-				j := jobs[i]
-				o := opts
-				o.Seed = SeedFor(opts.Seed, j.Key)
-				f, err := ForecastCompletion(j.History, j.Remaining, j.AsOf, o)
-				out[i] = ForecastJobResult{Key: j.Key, Forecast: f, Err: err}
+				job(i)
 			}
 		})
 	}
 	var err error
 feed:
-	for i := range jobs {
+	for i := range n {
 		select {
 		case next <- i:
 		case <-ctx.Done():
@@ -325,7 +342,7 @@ feed:
 	}
 	close(next)
 	wg.Wait()
-	return out, err
+	return err
 }
 
 // trimWeekly copies per-week trial counts without their trailing zero weeks.

@@ -3,9 +3,7 @@ package metrics
 import (
 	"context"
 	"math/rand/v2"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -126,18 +124,7 @@ func ForecastProject(job ProjectForecastJob, opts ForecastOptions) (ProjectForec
 	for k, i := range backlogs {
 		f := Forecast{Remaining: job.Remaining[i], History: window, Trials: o.Trials, Beyond: counts[k][o.MaxWeeks+1],
 			Weekly: trimWeekly(counts[k][:o.MaxWeeks+1])}
-		f.Quantiles = make([]Quantile, len(o.Levels))
-		for q, l := range o.Levels {
-			rank, seen, weeks := nearestRank(l, o.Trials), 0, Null(ReasonBeyond)
-			for w, c := range counts[k][:o.MaxWeeks+1] {
-				seen += c
-				if seen >= rank {
-					weeks = Of(float64(w))
-					break
-				}
-			}
-			f.Quantiles[q] = Quantile{Level: l, Weeks: weeks, Date: weeksToDate(job.AsOf, weeks), Items: Null(ReasonMissingInput)}
-		}
+		f.Quantiles = completionQuantiles(counts[k][:o.MaxWeeks+1], job.AsOf, o)
 		res.Completion[i] = f
 	}
 	for d, i := range dates {
@@ -159,33 +146,11 @@ func ForecastProjects(ctx context.Context, jobs []ProjectForecastJob, opts Forec
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, max(len(jobs), 1))
 	out := make([]ProjectForecastResult, len(jobs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				r, err := ForecastProject(jobs[i], opts)
-				r.Key, r.Err = jobs[i].Key, err
-				out[i] = r
-			}
-		})
-	}
-	var err error
-feed:
-	for i := range jobs {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(next)
-	wg.Wait()
+	err := inParallel(ctx, len(jobs), workers, func(i int) {
+		r, err := ForecastProject(jobs[i], opts)
+		r.Key, r.Err = jobs[i].Key, err
+		out[i] = r
+	})
 	return out, err
 }
