@@ -24,7 +24,8 @@ type JiraOptions struct {
 	// the history in.
 	BackfillWindowDays int `yaml:"backfill_window_days"`
 	// ReconcileEvery is how often a run lists every issue id in scope to mark the
-	// issues that were deleted or left the JQL scope. 0 means every run.
+	// issues that were deleted or left the JQL scope (a changed JQL reconciles at
+	// once); a short interval such as 1m reconciles on every run.
 	ReconcileEvery time.Duration `yaml:"reconcile_every"`
 	// PageSize is the maxResults asked of search pages (Jira may return fewer).
 	PageSize int `yaml:"page_size"`
@@ -37,12 +38,11 @@ type JiraOptions struct {
 	MaxRetries int `yaml:"max_retries"`
 	// RequestTimeout bounds one attempt of one request.
 	RequestTimeout time.Duration `yaml:"request_timeout"`
-	// IncludeTextFields opts free-text fields in: summary, description, comments,
-	// environment, worklog_comments, sprint_goals, project_names, risk_responses
-	// (a risk response kept in a text field; select lists are always stored).
-	IncludeTextFields []string `yaml:"include_text_fields"`
-	// IncludePeople stores people's display names instead of keyed hashes.
-	IncludePeople bool `yaml:"include_people"`
+	// SourcePrivacy holds include_text_fields and include_people. For a Jira
+	// source the text fields are summary, description, comments, environment,
+	// worklog_comments, sprint_goals, project_names, risk_responses (a risk
+	// response kept in a text field; select lists are always stored).
+	SourcePrivacy `yaml:",inline"`
 	// Fields overrides custom-field discovery.
 	Fields JiraFields `yaml:"fields"`
 	// Risk says which issues are risks and where their attributes live.
@@ -59,6 +59,19 @@ type JiraOptions struct {
 	// ExportTimeZone is the zone of the wall-clock times in a CSV export (those of
 	// the user who exported it); JSON pages carry their own offsets.
 	ExportTimeZone string `yaml:"export_time_zone"`
+}
+
+// SourcePrivacy are the privacy keys of a source, shared by every source type
+// that reads people or free text (jira, jira-export, risk-register; read by the
+// latter through RiskRegisterIncludesPeople and RiskRegisterIncludesText). By
+// default a source stores no free text and only keyed hashes of people.
+type SourcePrivacy struct {
+	// IncludeTextFields names the free-text fields to store; which names a
+	// source accepts depends on its type.
+	IncludeTextFields []string `yaml:"include_text_fields"`
+	// IncludePeople stores people's names instead of keyed hashes (never their
+	// e-mail addresses).
+	IncludePeople bool `yaml:"include_people"`
 }
 
 // JiraFields names the custom fields pmlens reads, each by field id

@@ -108,3 +108,48 @@ func TestJiraOptionsBad(t *testing.T) {
 		t.Errorf("a jira source without jql: %v", err)
 	}
 }
+
+// The privacy keys are keys of the source, shared with the risk-register
+// source, which reads them through its helpers and accepts its own text fields.
+func TestSourcePrivacyKeysShared(t *testing.T) {
+	cfg, err := Parse([]byte(`
+sources:
+  - name: register
+    type: risk-register
+    path: registers/
+    include_people: true
+    include_text_fields: [title]
+  - name: plain
+    type: risk-register
+    path: registers/
+  - name: j
+    type: jira
+    url: https://jira.example.org
+    auth: {token_env: T}
+    jql: project = A
+    include_people: true
+    include_text_fields: [summary]
+`), "pmlens.yaml", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, plain, j := cfg.Sources[0], cfg.Sources[1], cfg.Sources[2]
+	if !RiskRegisterIncludesPeople(reg) || !RiskRegisterIncludesText(reg, "title") || RiskRegisterIncludesText(reg, "response") {
+		t.Errorf("risk-register privacy keys not read: %+v", reg.Jira.SourcePrivacy)
+	}
+	if RiskRegisterIncludesPeople(plain) || RiskRegisterIncludesText(plain, "title") {
+		t.Errorf("a source without the keys opts in: %+v", plain.Jira.SourcePrivacy)
+	}
+	if o := j.Jira.WithDefaults(); !o.IncludePeople || !o.IncludesText("summary") {
+		t.Errorf("jira privacy keys not read: %+v", o.SourcePrivacy)
+	}
+	// Each source type accepts its own text fields only.
+	for _, tc := range []struct{ yaml, want string }{
+		{"  - name: r\n    type: risk-register\n    path: x/\n    include_text_fields: [summary]\n", `"summary" is not one of title, response`},
+		{"  - name: j\n    type: jira\n    url: https://j.example.org\n    auth: {token_env: T}\n    jql: project = A\n    include_text_fields: [title]\n", `"title" is not one of summary`},
+	} {
+		if _, err := Parse([]byte("sources:\n"+tc.yaml), "pmlens.yaml", t.TempDir()); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -38,6 +39,27 @@ type converter struct {
 
 	mu      sync.Mutex
 	sprints map[string][]Sprint // raw sprint field → parsed; thousands of issues share a value
+	people  map[wireUser]*Person
+}
+
+// person returns the shared record of a user: the same few people author
+// every history and worklog, and buffered issues should not hold a copy each.
+// The record must not be modified.
+func (cv *converter) person(u *wireUser) *Person {
+	if u == nil {
+		return nil
+	}
+	cv.mu.Lock()
+	defer cv.mu.Unlock()
+	if p, ok := cv.people[*u]; ok {
+		return p
+	}
+	if cv.people == nil || len(cv.people) > 4096 {
+		cv.people = map[wireUser]*Person{}
+	}
+	p := u.person()
+	cv.people[*u] = p
+	return p
 }
 
 // sprintField parses a sprint field value through the cache. The parsed slice
@@ -152,7 +174,7 @@ func (cv *converter) convert(w *wireIssue) (*Issue, error) {
 		}
 		is.Sprints = sp
 	}
-	is.Assignee, is.Reporter = f.Assignee.person(), f.Reporter.person()
+	is.Assignee, is.Reporter = cv.person(f.Assignee), cv.person(f.Reporter)
 
 	if cv.text.Summary {
 		is.Summary = rawString(f.Summary)
@@ -170,7 +192,7 @@ func (cv *converter) convert(w *wireIssue) (*Issue, error) {
 		}
 		for _, c := range wc.Comments {
 			t, _ := parseTime(c.Created)
-			is.Comments = append(is.Comments, Comment{ID: c.ID, Created: t, Author: c.Author.person(), Body: c.Body})
+			is.Comments = append(is.Comments, Comment{ID: c.ID, Created: t, Author: cv.person(c.Author), Body: c.Body})
 		}
 	}
 
@@ -180,7 +202,12 @@ func (cv *converter) convert(w *wireIssue) (*Issue, error) {
 			errs = append(errs, err.Error())
 		}
 		is.Histories = hs
-		is.ChangelogComplete = len(w.Changelog.Histories) >= w.Changelog.Total
+		n, cl := len(w.Changelog.Histories), w.Changelog
+		is.ChangelogComplete = n >= cl.Total
+		if cl.Total == 0 && n > 0 && cl.MaxResults > 0 {
+			// No total given: a full page may have been cut short.
+			is.ChangelogComplete = n < cl.MaxResults
+		}
 		is.needChangelog = !is.ChangelogComplete
 	}
 	if wl := f.Worklog; wl != nil {
@@ -264,7 +291,7 @@ func (cv *converter) histories(in []wireHistory) ([]History, error) {
 		if err != nil {
 			return nil, fmt.Errorf("changelog history %s: %w", h.ID, err)
 		}
-		out = append(out, History{ID: h.ID, Created: t, Author: h.Author.person(), Items: items})
+		out = append(out, History{ID: h.ID, Created: t, Author: cv.person(h.Author), Items: items})
 	}
 	sortHistories(out)
 	return out, nil
@@ -281,7 +308,7 @@ func (cv *converter) isSprintItem(it wireItem) bool {
 // sortHistories orders by time, then numeric id: expand=changelog lists newest
 // first, /changelog oldest first.
 func sortHistories(hs []History) {
-	sort.SliceStable(hs, func(i, j int) bool {
+	less := func(i, j int) bool {
 		if !hs[i].Created.Equal(hs[j].Created) {
 			return hs[i].Created.Before(hs[j].Created)
 		}
@@ -291,13 +318,22 @@ func sortHistories(hs []History) {
 			return a < b
 		}
 		return hs[i].ID < hs[j].ID
-	})
+	}
+	if sort.SliceIsSorted(hs, less) {
+		return
+	}
+	if sort.SliceIsSorted(hs, func(i, j int) bool { return less(j, i) }) {
+		// Newest first, as expand=changelog lists them: reversing is enough.
+		slices.Reverse(hs)
+		return
+	}
+	sort.SliceStable(hs, less)
 }
 
 func (cv *converter) worklogs(in []wireWorklog) ([]Worklog, error) {
 	out := make([]Worklog, 0, len(in))
 	for _, w := range in {
-		wl := Worklog{ID: w.ID, Seconds: w.TimeSpentSeconds, Author: w.Author.person()}
+		wl := Worklog{ID: w.ID, Seconds: w.TimeSpentSeconds, Author: cv.person(w.Author)}
 		var err error
 		if wl.Started, err = parseTime(w.Started); err != nil {
 			return nil, fmt.Errorf("worklog %s: %w", w.ID, err)
@@ -350,6 +386,10 @@ func parseDuration(s string, hoursPerDay, daysPerWeek float64) (int64, error) {
 		default:
 			return 0, fmt.Errorf("duration %q: unknown unit in %q", s, p)
 		}
+	}
+	// A worklog of more than ten years is a typo or garbage, and beyond int64.
+	if total > 10*365*24*3600 {
+		return 0, fmt.Errorf("duration %q is implausibly long", s)
 	}
 	return int64(math.Round(total)), nil
 }
@@ -498,7 +538,7 @@ func (cv *converter) risk(f *wireFields, is *Issue) *Risk {
 	default:
 		var u *wireUser
 		if raw := f.get(c.RiskOwner); !isNull(raw) && json.Unmarshal(raw, &u) == nil {
-			r.Owner = u.person()
+			r.Owner = cv.person(u)
 		}
 	}
 	if c.RiskProbability != "" {

@@ -307,7 +307,8 @@ func (p *csvParser) row(rec []string) (*Issue, error) {
 	for n, w := range cells(rec, p.cols.find("Log Work")) {
 		parts := strings.Split(w, ";")
 		if len(parts) < 4 {
-			errs = append(errs, fmt.Sprintf("Log Work %q is not comment;started;author;seconds", w))
+			// The cell holds a comment and a name: say where, not what.
+			errs = append(errs, fmt.Sprintf("Log Work value %d has %d of the parts comment;started;author;seconds", n+1, len(parts)))
 			continue
 		}
 		k := len(parts)

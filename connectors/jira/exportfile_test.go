@@ -1,6 +1,7 @@
 package jira_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -122,16 +123,32 @@ func FuzzParseJSONExport(f *testing.F) {
 	}
 	f.Add([]byte(`[{"id":"1","key":"A-1","fields":{"customfield_1":["com.atlassian.greenhopper.service.sprint.Sprint@1[id=2,name=x]"]}}]`))
 	f.Add([]byte(`{"id":"1","key":"A-1","fields":{"created":"2020-01-01T00:00:00.000+0000"},"changelog":{"total":1,"histories":[{"id":"1","created":"x","items":[]}]}}`))
+	f.Add([]byte(`{"issues":[{"id":"2","key":"A-2","fields":{"project":{"key":"A"},"issuetype":{"name":"Risk"},"summary":"Patient X","description":"d","environment":"e",` +
+		`"comment":{"comments":[{"id":"1","body":"b","author":{"displayName":"N"}}]},"worklog":{"total":1,"worklogs":[{"id":"1","started":"2024-01-01T00:00:00.000+0000","timeSpent":"1h","comment":"c"}]}}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		issues, err := jira.ParseJSONExport(b, jira.JSONExportOptions{HoursPerDay: 8, DaysPerWeek: 5})
+		issues, err := jira.ParseJSONExport(b, jira.JSONExportOptions{HoursPerDay: 8, DaysPerWeek: 5, Risk: configs.JiraRisk{IssueType: "Risk", Owner: "assignee"}})
 		if err == nil {
 			for _, is := range issues {
-				if is == nil {
-					t.Fatal("nil issue without an error")
-				}
+				noText(t, is)
 			}
 		}
 	})
+}
+
+// noText fails when a parsed issue carries free text although none was opted in.
+func noText(t *testing.T, is *jira.Issue) {
+	t.Helper()
+	if is == nil {
+		t.Fatal("nil issue without an error")
+	}
+	if is.Summary != "" || is.Description != "" || is.Environment != "" || len(is.Comments) > 0 || (is.Risk != nil && (is.Risk.Title != "" || is.Risk.Response != "")) {
+		t.Fatalf("issue %s keeps free text without opting in: %+v", is.Key, is)
+	}
+	for _, w := range is.Worklogs {
+		if w.Comment != "" || w.Seconds < 0 {
+			t.Fatalf("issue %s: worklog %+v", is.Key, w)
+		}
+	}
 }
 
 func FuzzParseCSVExport(f *testing.F) {
@@ -139,13 +156,18 @@ func FuzzParseCSVExport(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte("Issue key,Issue id,Sprint,Sprint,Log Work\nA-1,1,S1,S2,c;01/Jan/24 1:00 PM;x;60\n"))
+	f.Add([]byte("Issue key,Issue id,Issue Type,Summary,Comment,Custom field (Risk Response)\nA-1,1,Risk,Patient X,01/Jan/24 1:00 PM;n;body,notes\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		issues, _, err := jira.ParseCSVExport(b, jira.CSVExportOptions{HoursPerDay: 8, DaysPerWeek: 5, Risk: configs.JiraRisk{IssueType: "Risk"}})
+		issues, problems, err := jira.ParseCSVExport(b, jira.CSVExportOptions{HoursPerDay: 8, DaysPerWeek: 5,
+			Risk: configs.JiraRisk{IssueType: "Risk", Owner: "assignee", Response: "Risk Response"}})
 		if err == nil {
 			for _, is := range issues {
-				if is == nil {
-					t.Fatal("nil issue without an error")
-				}
+				noText(t, is)
+			}
+		}
+		for _, p := range problems {
+			if p == nil {
+				t.Fatal("nil problem")
 			}
 		}
 	})
@@ -312,5 +334,75 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A CSV export holds names (assignee, reporter, worklog and comment authors)
+// and free text in plain cells. With the default settings none of it may reach
+// the warehouse: the needles are what the parser reads when everything is
+// opted in, searched for in every table and in the warehouse's files.
+func TestCSVExportKeepsNoPersonalDataByDefault(t *testing.T) {
+	b, err := os.ReadFile("testdata/export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := jira.TextFields{Summary: true, Description: true, Comments: true, Environment: true, WorklogComments: true, RiskResponses: true}
+	issues, _, err := jira.ParseCSVExport(b, jira.CSVExportOptions{Text: all, HoursPerDay: 8, DaysPerWeek: 5,
+		Risk: configs.JiraRisk{IssueType: "Risk", Owner: "assignee", Response: "Risk Response"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	var needles []string
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+			s = s[:i]
+		}
+		if len(s) >= 8 && !seen[s] {
+			seen[s] = true
+			needles = append(needles, s)
+		}
+	}
+	for _, is := range issues {
+		for _, p := range []*jira.Person{is.Assignee, is.Reporter} {
+			add(p.Identity())
+		}
+		for _, s := range []string{is.Summary, is.Description, is.Environment} {
+			add(s)
+		}
+		for _, c := range is.Comments {
+			add(c.Author.Identity())
+			add(c.Body)
+		}
+		for _, w := range is.Worklogs {
+			add(w.Author.Identity())
+			add(w.Comment)
+		}
+	}
+	// By hand from the fixture: Dana Nurse and Sam Doctor, four summaries, the
+	// first line of a description, a comment and two worklog comments = 10
+	// (the environment "prod" is too short to search for).
+	if len(needles) != 10 {
+		t.Fatalf("only %d needles %q: the fixture or the parser changed", len(needles), needles)
+	}
+	dir := t.TempDir()
+	copyFile(t, "testdata/export.csv", filepath.Join(dir, "export.csv"))
+	w, path := openWarehouse(t)
+	res, _ := importOnce(t, w, jira.ExportOptions{Source: "jira", Path: dir, HoursPerDay: 8, DaysPerWeek: 5,
+		Risk: configs.JiraRisk{IssueType: "Risk", Owner: "assignee", Response: "Risk Response"}})
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	dump := dumpTables(t, w)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files := bytes.ToLower(warehouseBytes(t, path))
+	for _, n := range needles {
+		ln := bytes.ToLower([]byte(n))
+		if bytes.Contains(dump, ln) || bytes.Contains(files, ln) {
+			t.Errorf("%q from the CSV export is stored with the default settings", n)
+		}
 	}
 }

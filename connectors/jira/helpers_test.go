@@ -3,7 +3,9 @@ package jira_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,3 +117,49 @@ func queryInt(tb testing.TB, w *warehouse.Writer, q string, args ...any) int64 {
 	}
 	return n
 }
+
+// logRecord is one record a recordingHandler kept: its message and attributes.
+type logRecord struct {
+	msg   string
+	attrs map[string]any
+}
+
+// recordingHandler keeps every log record, so tests can check what the
+// connector decided (a retry's wait) without timing anything.
+type recordingHandler struct {
+	mu      *sync.Mutex
+	records *[]logRecord
+	attrs   []slog.Attr
+}
+
+func newRecorder() (*slog.Logger, func() []logRecord) {
+	h := &recordingHandler{mu: &sync.Mutex{}, records: &[]logRecord{}}
+	return slog.New(h), func() []logRecord {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return append([]logRecord(nil), (*h.records)...)
+	}
+}
+
+func (h *recordingHandler) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h *recordingHandler) Handle(_ context.Context, r slog.Record) error {
+	rec := logRecord{msg: r.Message, attrs: map[string]any{}}
+	for _, a := range h.attrs {
+		rec.attrs[a.Key] = a.Value.Any()
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		rec.attrs[a.Key] = a.Value.Any()
+		return true
+	})
+	h.mu.Lock()
+	*h.records = append(*h.records, rec)
+	h.mu.Unlock()
+	return nil
+}
+
+func (h *recordingHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &recordingHandler{mu: h.mu, records: h.records, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
+}
+
+func (h *recordingHandler) WithGroup(string) slog.Handler { return h }

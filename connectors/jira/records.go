@@ -34,6 +34,22 @@ func (p *Person) Identity() string {
 	return ""
 }
 
+// Label is what a person column holds when a source opts into people's names
+// (include_people): the display name, else the Server user name or account id.
+// It is never the e-mail address; a person known only by address gets "" and
+// is stored as a keyed hash even then.
+func (p *Person) Label() string {
+	if p == nil {
+		return ""
+	}
+	for _, s := range []string{p.DisplayName, p.Name, p.Key, p.AccountID} {
+		if s = strings.TrimSpace(s); s != "" && !strings.Contains(s, "@") {
+			return s
+		}
+	}
+	return ""
+}
+
 // Issue is one Jira issue with everything pmlens keeps of it.
 type Issue struct {
 	ID          int64
@@ -72,7 +88,9 @@ type Issue struct {
 	Summary, Description, Environment string
 	Comments                          []Comment
 
-	// Histories are the status and sprint changes, oldest first.
+	// Histories are the status and sprint changes, oldest first. A sync drops
+	// them once StatusChanges and SprintMemberships are derived, so a buffered
+	// issue stays small; export parsers keep them.
 	Histories         []History
 	ChangelogComplete bool
 	Worklogs          []Worklog

@@ -261,6 +261,9 @@ func (c *Client) prepare(ctx context.Context, cv *converter, wire []wireIssue, d
 	}
 	for _, is := range issues {
 		cv.finish(is)
+		// The store reads the derived rows; the raw histories would only hold
+		// memory while the issue waits in the loader's buffer.
+		is.Histories = nil
 	}
 	return issues, nil
 }

@@ -226,7 +226,7 @@ func (s *syncer) run(ctx context.Context) error {
 	if haveWM {
 		from := wm.Add(-s.opts.Overlap)
 		s.log.Info("incremental jira sync", "updated_since", from, "overlap", s.opts.Overlap)
-		if err := s.searchInto(ctx, fmt.Sprintf("(%s) AND updated >= %s ORDER BY created ASC", scope, s.jqlTime(from))); err != nil {
+		if err := s.searchInto(ctx, fmt.Sprintf("(%s) AND updated >= %s ORDER BY created ASC", scope, s.jqlSince(from))); err != nil {
 			return err
 		}
 	} else {
@@ -325,6 +325,20 @@ func (s *syncer) jqlTime(t time.Time) string {
 		return strconv.FormatInt(t.UnixMilli(), 10)
 	}
 	return `"` + t.In(s.loc).Format("2006/01/02 15:04") + `"`
+}
+
+// jqlSince writes the lower bound of an incremental search. In the user's zone
+// a wall-clock minute that a daylight-saving change repeats may be read as the
+// later of its two instants, which would skip updates; within a few hours of a
+// change the literal is moved back by the change's size, costing only re-reads.
+func (s *syncer) jqlSince(t time.Time) string {
+	if s.loc == nil {
+		return s.jqlTime(t)
+	}
+	offset := func(at time.Time) int { _, o := at.In(s.loc).Zone(); return o }
+	cur := offset(t)
+	lowest := min(cur, offset(t.Add(-3*time.Hour)), offset(t.Add(3*time.Hour)))
+	return s.jqlTime(t.Add(-time.Duration(cur-lowest) * time.Second))
 }
 
 // searchFields are the fields a search asks for: what pmlens stores, and free

@@ -144,7 +144,9 @@ func (a *attemptCounter) get() int {
 //     (ISO 8601), plus up to 30% jitter, and pause the whole source meanwhile;
 //   - other 5xx and network errors back off exponentially with jitter (GET only:
 //     a write might have happened);
-//   - other 4xx are returned at once: bad credentials or JQL do not heal.
+//   - other 4xx are returned at once: bad credentials or JQL do not heal;
+//   - a wait longer than maxThrottleWait is not waited: the run fails with a
+//     retryable error instead of holding the warehouse's writer for that long.
 type retryTransport struct {
 	next       http.RoundTripper
 	lim        *limiter
@@ -198,6 +200,12 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		wait, told := retryAfter(resp.Header, time.Now())
+		if told && wait > maxThrottleWait {
+			t.log.Warn("jira asks to wait longer than pmlens will; the run fails and is retried later", "method", req.Method,
+				"path", req.URL.Path, "status", resp.StatusCode, "wait", wait)
+			resp.Body = &onClose{ReadCloser: resp.Body, fn: cancel}
+			return resp, nil
+		}
 		if told {
 			wait += time.Duration(float64(wait) * 0.3 * t.jitter())
 			t.lim.pauseUntil(time.Now().Add(wait))
@@ -235,21 +243,26 @@ func (t *retryTransport) backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(float64(d/2)*t.jitter())
 }
 
+// maxThrottleWait bounds the wait a 429 or 503 can impose on one request.
+const maxThrottleWait = 15 * time.Minute
+
 // retryAfter reads the wait a throttling response asks for: Retry-After in
-// seconds or as an HTTP date, else X-RateLimit-Reset as an ISO 8601 time.
+// seconds or as an HTTP date, else X-RateLimit-Reset as an ISO 8601 time. A
+// wait beyond a day is reported as a day.
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	const day = 24 * time.Hour
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-			return time.Duration(s * float64(time.Second)), true
+			return time.Duration(min(s, day.Seconds()) * float64(time.Second)), true
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			return max(t.Sub(now), 0), true
+			return min(max(t.Sub(now), 0), day), true
 		}
 	}
 	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
 		for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02T15:04:05.999Z0700"} {
 			if t, err := time.Parse(layout, v); err == nil {
-				return max(t.Sub(now), 0), true
+				return min(max(t.Sub(now), 0), day), true
 			}
 		}
 	}

@@ -28,6 +28,8 @@ func TestRetryAfter(t *testing.T) {
 		{"retry-after wins", map[string]string{"Retry-After": "2", "X-RateLimit-Reset": "2025-01-01T12:01:00Z"}, 2 * time.Second, true},
 		{"past reset", map[string]string{"X-RateLimit-Reset": "2025-01-01T11:00:00Z"}, 0, true},
 		{"garbage", map[string]string{"Retry-After": "soon"}, 0, false},
+		{"huge", map[string]string{"Retry-After": "1e300"}, 24 * time.Hour, true},
+		{"not a number", map[string]string{"Retry-After": "NaN"}, 0, false},
 		{"none", nil, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -166,5 +168,25 @@ func TestThrottlePausesAllRequests(t *testing.T) {
 	}
 	if len(lim.slots) != 0 {
 		t.Error("a cancelled acquire kept its slot")
+	}
+}
+
+// A throttled request is not retried when Jira asks for a wait beyond
+// maxThrottleWait: the run fails with a retryable error at once instead of
+// holding the warehouse's writer for an hour.
+func TestOverlongRetryAfterFailsAtOnce(t *testing.T) {
+	var n atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.Header().Set("Retry-After", "3600")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	c := testClient(t, srv.URL, 1, 5)
+	var out any
+	_, err := c.get(context.Background(), "rest/api/2/field", nil, &out)
+	var re *RequestError
+	if !errors.As(err, &re) || re.Status != http.StatusTooManyRequests || !re.Retryable() || n.Load() != 1 {
+		t.Fatalf("got %v after %d requests; want a retryable 429 after one", err, n.Load())
 	}
 }

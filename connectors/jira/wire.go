@@ -74,13 +74,19 @@ func (f *wireFields) UnmarshalJSON(b []byte) error {
 	}
 	*f = wireFields(p)
 	eachMember(b, func(key, val []byte) {
-		if bytes.HasPrefix(key, []byte("customfield_")) && !isNull(val) {
-			if f.custom == nil {
-				f.custom = map[string]json.RawMessage{}
-			}
-			// The decoder's buffer is reused after UnmarshalJSON returns.
-			f.custom[string(key)] = append(json.RawMessage(nil), val...)
+		if !bytes.HasPrefix(key, []byte("customfield_")) {
+			return
 		}
+		if isNull(val) {
+			// A repeated key counts as its last value, as encoding/json reads it.
+			delete(f.custom, string(key))
+			return
+		}
+		if f.custom == nil {
+			f.custom = map[string]json.RawMessage{}
+		}
+		// The decoder's buffer is reused after UnmarshalJSON returns.
+		f.custom[string(key)] = append(json.RawMessage(nil), val...)
 	})
 	return nil
 }

@@ -3,9 +3,12 @@ package jiratest
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -20,8 +23,12 @@ type Samples struct {
 	Statuses []Status
 	Boards   []Board
 	Sprints  []Sprint
-	// People are the names and e-mail addresses the samples contain.
+	// People are the names, user names, account ids and e-mail addresses the
+	// samples contain (see SamplePeople).
 	People []string
+	// Texts are the free texts of the sample issues (summaries, descriptions,
+	// environments, comment and worklog bodies) long enough to search for.
+	Texts []string
 }
 
 // LoadSamples reads the samples from dir (…/shared/jira-samples).
@@ -166,9 +173,95 @@ func LoadSamples(dir string) (*Samples, error) {
 		}
 		s.Boards = append(s.Boards, bd)
 	}
-	s.People = []string{"Carlos Treminio", "admin", "ctreminiom079@gmail.com", "admin@example.com", "mister Morris", "mister.morris", "mister.morris@uservoice.com"}
+	if s.People, s.Texts, err = SamplePeople(dir); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
+
+// SamplePeople walks every JSON file under dir and returns what identifies a
+// person (from every user object: displayName, name, key, accountId,
+// emailAddress; and any e-mail address anywhere in the files) and the free
+// texts of issues (summary, description, environment), comments and worklogs of
+// at least 8 characters, each list
+// sorted and without duplicates. Privacy tests search the warehouse for them.
+func SamplePeople(dir string) (people, texts []string, err error) {
+	seenP, seenT := map[string]bool{}, map[string]bool{}
+	addP := func(v any) {
+		if s, ok := v.(string); ok && strings.TrimSpace(s) != "" && !seenP[s] {
+			seenP[s] = true
+			people = append(people, s)
+		}
+	}
+	addT := func(v any) {
+		s, ok := v.(string)
+		s = strings.TrimSpace(s)
+		if !ok || len(s) < 8 {
+			return
+		}
+		// Search for the first line (at most 40 bytes): storage may re-escape
+		// the rest, and a prefix is enough to find a leak.
+		if i := strings.IndexAny(s, "\r\n"); i >= 8 {
+			s = s[:i]
+		}
+		if len(s) > 40 {
+			s = s[:40]
+		}
+		if !seenT[s] {
+			seenT[s] = true
+			texts = append(texts, s)
+		}
+	}
+	var walk func(v any, key string)
+	walk = func(v any, key string) {
+		switch x := v.(type) {
+		case map[string]any:
+			_, dn := x["displayName"]
+			_, em := x["emailAddress"]
+			_, acc := x["accountId"]
+			if dn || em || acc {
+				for _, k := range []string{"displayName", "name", "key", "accountId", "emailAddress"} {
+					addP(x[k])
+				}
+			}
+			for k, e := range x {
+				switch {
+				case key == "fields" && (k == "summary" || k == "description" || k == "environment"),
+					key == "comments" && k == "body", key == "worklogs" && k == "comment":
+					addT(e)
+				}
+				walk(e, k)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e, key)
+			}
+		}
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range emailRE.FindAll(b, -1) {
+			addP(string(m))
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		walk(v, "")
+		return nil
+	})
+	sort.Strings(people)
+	sort.Strings(texts)
+	return people, texts, err
+}
+
+var emailRE = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 
 func unquote(b json.RawMessage) string {
 	var s string
