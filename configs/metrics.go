@@ -11,6 +11,18 @@ type Metrics struct {
 	Risk RiskMetrics `yaml:"risk"`
 	// Flow configures delivery flow and Monte Carlo forecasts (configs/metrics_flow.go).
 	Flow FlowMetrics `yaml:"flow"`
+	// EACWeights weight eac_weighted's composite index (configs/metrics_evm.go).
+	EACWeights EACWeights `yaml:"eac_weights"`
+	// ReportedEAC picks the EAC behind ETC, VAC, TCPI(EAC) and the RAG EAC rule:
+	// bottom_up_else_cpi (default), cpi, atypical, cpi_spi, weighted, bottom_up.
+	ReportedEAC string `yaml:"reported_eac"`
+	// ZeroConvention is what CPI and SPI are when AC or PV is 0: null (default,
+	// NULL with a reason) or microfocus (Micro Focus PPM's 1 / 0 substitutes).
+	ZeroConvention string `yaml:"zero_convention"`
+	// RAG holds the RAG rules, with per-portfolio overrides (configs/metrics_evm.go).
+	RAG RAGConfig `yaml:"rag"`
+	// Agile holds AgileEVM release plans by project (configs/metrics_evm.go).
+	Agile AgileMetrics `yaml:"agile"`
 }
 
 func (m *Metrics) applyDefaults() {
@@ -19,6 +31,7 @@ func (m *Metrics) applyDefaults() {
 	}
 	m.Risk.applyDefaults()
 	m.Flow.applyDefaults()
+	m.applyEVMDefaults()
 }
 
 func (m *Metrics) validate(v *validator) {
@@ -35,4 +48,5 @@ func (m *Metrics) validate(v *validator) {
 	}
 	m.Risk.validate(v)
 	m.Flow.validate(v)
+	m.validateEVM(v)
 }

@@ -132,6 +132,9 @@ func (c *Config) validate(v *validator) {
 				v.fail(fmt.Sprintf("%s.sources[%d].source", p, j), "%q is not the name of a configured source", ps.Source)
 			}
 		}
+		if pr.Agile != nil {
+			pr.Agile.Validate(func(k, format string, args ...any) { v.fail(p+".agile."+k, format, args...) })
+		}
 	}
 	c.Metrics.validate(v)
 	c.Auth.validate(v)
