@@ -41,9 +41,12 @@ vet:
 unit:
 	$(GO) test -count=1 -timeout 20m ./...
 
-# The concurrent code again under the race detector.
+# The concurrent code again under the race detector: the scheduler, the
+# warehouse and sandbox, sign-in, ingest and the Jira connector's concurrent
+# fetches, and the dashboards' shared cache (-short: without the browser).
 race:
-	$(GO) test -count=1 -race -timeout 20m ./scheduler/ ./warehouse/...
+	$(GO) test -count=1 -race -timeout 20m ./scheduler/ ./warehouse/... ./auth/ ./ingest/ ./connectors/jira/...
+	$(GO) test -count=1 -race -short -timeout 20m ./dashboards/...
 
 # Every fuzz target, briefly.
 fuzz:
