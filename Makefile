@@ -5,7 +5,7 @@
 
 GO        ?= go
 BIN       ?= bin/pmlens
-FUZZTIME  ?= 10s
+FUZZTIME  ?= 8s
 export GOFLAGS ?= -mod=mod
 
 .PHONY: run test build tools assets test-deps vet unit race fuzz bench loadtest clean
