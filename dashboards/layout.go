@@ -80,21 +80,46 @@ var sessionTemplate = template.Must(template.New("session").Parse(`{{define "ban
 	`{{define "user"}}{{if .}}<div class="user-bar"><span class="user-name">{{.User}}<span class="user-role"> · {{.Role}}</span></span>` +
 	`{{if not .Anonymous}}<form method="post" action="/signout" class="signout"><button type="submit">Sign out</button></form>{{end}}</div>{{end}}{{end}}`))
 
-// personalise puts the principal's banner and user bar into a rendered page.
-func personalise(body []byte, who *auth.Principal) []byte {
+// personalise splits a rendered page at its placeholders and puts the
+// principal's banner and user bar in them. The cached page is not copied: a
+// project page is hundreds of kilobytes and is sent hundreds of times a second.
+func personalise(body []byte, who *auth.Principal) [][]byte {
 	var banner, user bytes.Buffer
 	if who != nil {
 		_ = sessionTemplate.ExecuteTemplate(&banner, "banner", who)
 		_ = sessionTemplate.ExecuteTemplate(&user, "user", who)
 	}
-	body = bytes.Replace(body, sessionMark, banner.Bytes(), 1)
-	return bytes.Replace(body, userMark, user.Bytes(), 1)
+	parts := make([][]byte, 0, 5)
+	for _, m := range []struct{ mark, fill []byte }{{sessionMark, banner.Bytes()}, {userMark, user.Bytes()}} {
+		// The layout puts the banner's mark before the user bar's.
+		if i := bytes.Index(body, m.mark); i >= 0 {
+			parts = append(parts, body[:i], m.fill)
+			body = body[i+len(m.mark):]
+		}
+	}
+	return append(parts, body)
 }
 
 // sendHTML writes a rendered page personalised for the request's principal.
 func (s *server) sendHTML(c *gin.Context, status int, body []byte) {
 	who, _ := auth.FromContext(c)
-	c.Data(status, "text/html; charset=utf-8", personalise(body, who))
+	parts := personalise(body, who)
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	h := c.Writer.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(n))
+	c.Status(status)
+	if c.Request.Method == http.MethodHead {
+		return
+	}
+	for _, p := range parts {
+		if _, err := c.Writer.Write(p); err != nil {
+			return // the client went away
+		}
+	}
 }
 
 // crumb is one breadcrumb link.

@@ -315,46 +315,105 @@ func newID() string {
 }
 
 // Fold moves spooled records into audit.duckdb and returns how many it read.
+//
+// Writers wait while the spool is locked, and every page view a signed-in
+// person makes writes a record, so the lock is held only to move the spool's
+// bytes into a side file (synced) and empty the spool; the slow insert into
+// DuckDB reads the side file afterwards. A side file left by a crash is
+// inserted first; inserts skip records already stored, so nothing is lost or
+// doubled.
 func (a *AuditLog) Fold(ctx context.Context) (int, error) {
-	if st, err := os.Stat(a.spoolPath); err != nil || st.Size() == 0 {
+	folding := a.spoolPath + ".folding"
+	_, ferr := os.Stat(folding)
+	if st, err := os.Stat(a.spoolPath); (err != nil || st.Size() == 0) && ferr != nil {
 		return 0, nil
 	}
 	n := 0
 	err := a.withDB(ctx, func(ctx context.Context, db *sql.DB) error {
-		f, err := os.OpenFile(a.spoolPath, os.O_RDWR, 0o600)
-		if errors.Is(err, os.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		// Appenders wait while this holds the lock; it is held only for the insert.
-		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-			return fmt.Errorf("locking audit spool: %w", err)
-		}
-		defer func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }()
-		data, err := io.ReadAll(f)
-		if err != nil {
-			return err
-		}
-		entries, events, bad := parseSpool(data)
-		if len(bad) > 0 {
-			a.log.Warn("audit spool lines could not be read; kept in the rejected file", "lines", len(bad), "file", a.spoolPath+".rejected")
-			if err := appendFile(a.spoolPath+".rejected", bytes.Join(bad, []byte("\n"))); err != nil {
+		if data, err := os.ReadFile(folding); err == nil {
+			k, err := a.insertSpoolData(ctx, db, data)
+			if err != nil {
 				return err
 			}
-		}
-		if err := insertSpooled(ctx, db, entries, events); err != nil {
+			n += k
+			if err := os.Remove(folding); err != nil {
+				return fmt.Errorf("removing %s: %w", folding, err)
+			}
+		} else if !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
-		n = len(entries) + len(events)
-		if err := f.Truncate(0); err != nil {
-			return fmt.Errorf("emptying audit spool: %w", err)
+		data, err := a.takeSpool(folding)
+		if err != nil || len(data) == 0 {
+			return err
 		}
-		return f.Sync()
+		k, err := a.insertSpoolData(ctx, db, data)
+		if err != nil {
+			return err // the side file stays for the next fold
+		}
+		n += k
+		return os.Remove(folding)
 	})
 	return n, err
+}
+
+// takeSpool moves the spool's content into the side file folding (synced)
+// and empties the spool, under the spool's lock.
+func (a *AuditLog) takeSpool(folding string) ([]byte, error) {
+	f, err := os.OpenFile(a.spoolPath, os.O_RDWR, 0o600)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return nil, fmt.Errorf("locking audit spool: %w", err)
+	}
+	defer func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }()
+	data, err := io.ReadAll(f)
+	if err != nil || len(data) == 0 {
+		return nil, err
+	}
+	if err := writeSynced(folding, data); err != nil {
+		return nil, err
+	}
+	if err := f.Truncate(0); err != nil {
+		return nil, fmt.Errorf("emptying audit spool: %w", err)
+	}
+	return data, f.Sync()
+}
+
+// insertSpoolData stores spooled lines; unreadable ones go to the rejected file.
+func (a *AuditLog) insertSpoolData(ctx context.Context, db *sql.DB, data []byte) (int, error) {
+	entries, events, bad := parseSpool(data)
+	if len(bad) > 0 {
+		a.log.Warn("audit spool lines could not be read; kept in the rejected file", "lines", len(bad), "file", a.spoolPath+".rejected")
+		if err := appendFile(a.spoolPath+".rejected", bytes.Join(bad, []byte("\n"))); err != nil {
+			return 0, err
+		}
+	}
+	if err := insertSpooled(ctx, db, entries, events); err != nil {
+		return 0, err
+	}
+	return len(entries) + len(events), nil
+}
+
+// writeSynced replaces path with data and syncs it.
+func writeSynced(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // parseSpool splits the spool into query records, events (lines marked

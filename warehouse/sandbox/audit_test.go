@@ -101,6 +101,37 @@ func TestFoldIsIdempotent(t *testing.T) {
 	}
 }
 
+// TestFoldRecoversItsSideFile: a fold that crashed after moving the spool
+// aside but before its insert leaves audit.spool.jsonl.folding; the next fold
+// stores those records (once) along with the spool's new ones.
+func TestFoldRecoversItsSideFile(t *testing.T) {
+	dir := t.TempDir()
+	path := buildWarehouse(t, dir, 0)
+	al, err := OpenAuditLog(t.Context(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, spool := AuditPaths(path)
+	if err := al.Record(t.Context(), AuditEntry{ID: "moved-aside", User: "u", Role: RoleAnalyst, Client: "cli", SQL: "SELECT 1", Outcome: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(spool, spool+".folding"); err != nil {
+		t.Fatal(err)
+	}
+	if err := al.Record(t.Context(), AuditEntry{ID: "after-crash", User: "u", Role: RoleAnalyst, Client: "cli", SQL: "SELECT 2", Outcome: "ok"}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := al.Fold(t.Context()); err != nil || n != 2 {
+		t.Fatalf("fold: %d records, %v; want 2", n, err)
+	}
+	if got := countAudit(t, al, "id IN ('moved-aside', 'after-crash')"); got != 2 {
+		t.Fatalf("%d of the 2 records stored", got)
+	}
+	if _, err := os.Stat(spool + ".folding"); !os.IsNotExist(err) {
+		t.Fatalf("side file left behind: %v", err)
+	}
+}
+
 // TestAuditFromTwoProcesses appends and folds from this process and a child
 // process at once, as `pmlens serve` and `pmlens query` do.
 func TestAuditFromTwoProcesses(t *testing.T) {
