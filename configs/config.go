@@ -33,6 +33,7 @@ type Config struct {
 	Log       Log        `yaml:"log"`
 	Metrics   Metrics    `yaml:"metrics"`
 	Auth      AuthConfig `yaml:"auth"`
+	Workbench Workbench  `yaml:"workbench"`
 
 	// File is the path the configuration was read from ("" for the built-in demo).
 	File string `yaml:"-"`

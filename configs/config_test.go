@@ -20,6 +20,7 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 		{"bad-type.yaml", []string{"bad-type.yaml:3", "sources[0].type", "primavera"}},
 		{"jira-no-auth.yaml", []string{"sources[0].url", "not an http(s) URL", "sources[0].auth", "token_env"}},
 		{"bad-addr.yaml", []string{"bad-addr.yaml:2", "server.addr", "host:port"}},
+		{"workbench.yaml", []string{"workbench.yaml:2", "workbench.max_concurrent", "workbench.memory_limit", `"lots"`, "workbench.niceness"}},
 		{"project-agile.yaml", []string{"project-agile.yaml:8", "projects[0].agile.planned_points", "must be positive"}},
 		{"project-unknown-source.yaml", []string{"projects[0].currency", "ISO 4217", "projects[0].sources[0].source", `"jira"`}},
 		{"not-a-list.yaml", []string{"not-a-list.yaml:2", "sources", "expected a list"}},
@@ -67,6 +68,9 @@ func TestExampleConfigIsValid(t *testing.T) {
 	}
 	if cfg.Warehouse.LockTimeout != 10*time.Minute {
 		t.Errorf("lock_timeout = %v", cfg.Warehouse.LockTimeout)
+	}
+	if w := cfg.Workbench; w.MaxConcurrent != 4 || w.Timeout != 30*time.Second || w.MemoryLimit != "512MB" || w.Niceness != 10 {
+		t.Errorf("workbench section not read: %+v", w)
 	}
 	p, ok := cfg.ProjectFor("schedules", "ehr upgrade 2026")
 	if !ok || p.ID != "ehr-upgrade" {

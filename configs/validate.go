@@ -138,6 +138,7 @@ func (c *Config) validate(v *validator) {
 	}
 	c.Metrics.validate(v)
 	c.Auth.validate(v)
+	c.Workbench.validate(v)
 }
 
 var currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)

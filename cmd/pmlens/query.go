@@ -4,7 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"strconv"
 	"strings"
+
+	"github.com/pmlens/pmlens/configs"
 
 	"github.com/pmlens/pmlens/warehouse/sandbox"
 )
@@ -40,5 +44,20 @@ func cmdQuery(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Format:  string(f),
 		OutFile: *outFile,
 		Stderr:  stderr,
-	}, sandbox.Options{WarehousePath: cfg.Warehouse.Path, Logger: log})
+	}, sandboxOptions(cfg, log))
+}
+
+// sandboxOptions are the SQL sandbox's options from the workbench section of
+// the configuration; the CLI and the server use the same limits.
+func sandboxOptions(cfg *configs.Config, log *slog.Logger) sandbox.Options {
+	w := cfg.Workbench
+	memory := ""
+	if w.MemoryLimit != "" {
+		// Validated at load (at least 16MB); DuckDB reads whole megabytes
+		// whatever spelling the file used ("1.5 GB", "1536MB").
+		n, _ := configs.ParseByteSize(w.MemoryLimit)
+		memory = strconv.FormatInt(n>>20, 10) + "MB"
+	}
+	return sandbox.Options{WarehousePath: cfg.Warehouse.Path, Logger: log, MaxConcurrent: w.MaxConcurrent,
+		QueueWait: w.QueueWait, Timeout: w.Timeout, MaxRows: w.MaxRows, MemoryLimit: memory, Niceness: w.Niceness}
 }

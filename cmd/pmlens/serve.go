@@ -187,12 +187,10 @@ func newApp(ctx context.Context, cfg *configs.Config, log *slog.Logger) (_ *app,
 		a.audit.Run(runCtx, 2*time.Second)
 	}()
 	a.auditor = trailAuditor(a.audit, log)
-	a.sandbox, err = sandbox.New(sandbox.Options{
-		WarehousePath: cfg.Warehouse.Path,
-		TempDir:       filepath.Join(warehouse.PathsFor(cfg.Warehouse.Path).Dir, "sandbox-tmp"),
-		Logger:        log,
-		Audit:         a.audit,
-	})
+	opts := sandboxOptions(cfg, log)
+	opts.TempDir = filepath.Join(warehouse.PathsFor(cfg.Warehouse.Path).Dir, "sandbox-tmp")
+	opts.Audit = a.audit
+	a.sandbox, err = sandbox.New(opts)
 	if err != nil {
 		return nil, err
 	}
