@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/pmlens/pmlens/warehouse"
 )
 
 // Authentication methods recorded in Principal.Method.
@@ -95,23 +97,8 @@ func (p *Principal) ScopeSQL(portfolioCol, programCol string) (string, []any) {
 		return "FALSE", nil
 	case p.AllScopes:
 		return "TRUE", nil
-	case len(p.Portfolios) == 0 && len(p.Programs) == 0:
-		return "FALSE", nil
 	}
-	var parts []string
-	var args []any
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		parts = append(parts, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
-	}
-	in(portfolioCol, p.Portfolios)
-	in(programCol, p.Programs)
-	return "(" + strings.Join(parts, " OR ") + ")", args
+	return warehouse.ScopeCondition(portfolioCol, programCol, p.Portfolios, p.Programs)
 }
 
 type principalKey struct{}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/pmlens/pmlens/warehouse"
 )
 
 // Scope limits a query to the projects of some portfolios and programs, with
@@ -87,23 +89,7 @@ func (sc *Scope) key() string {
 // portfolio and a program column, equivalent to auth.Principal.ScopeSQL.
 func (sc *Scope) cond(portfolioCol, programCol string) (string, []any) {
 	n := sc.normalised()
-	var parts []string
-	var args []any
-	in := func(col string, vals []string) {
-		if len(vals) == 0 {
-			return
-		}
-		parts = append(parts, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(vals)), ", ")+")")
-		for _, v := range vals {
-			args = append(args, v)
-		}
-	}
-	in(portfolioCol, n.Portfolios)
-	in(programCol, n.Programs)
-	if len(parts) == 0 {
-		return "FALSE", nil
-	}
-	return "(" + strings.Join(parts, " OR ") + ")", args
+	return warehouse.ScopeCondition(portfolioCol, programCol, n.Portfolios, n.Programs)
 }
 
 // referenceTables hold settings and source metadata, not project data: a
