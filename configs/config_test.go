@@ -20,6 +20,7 @@ func TestBadConfigsNameKeyAndLine(t *testing.T) {
 		{"bad-type.yaml", []string{"bad-type.yaml:3", "sources[0].type", "primavera"}},
 		{"jira-no-auth.yaml", []string{"sources[0].url", "not an http(s) URL", "sources[0].auth", "token_env"}},
 		{"bad-addr.yaml", []string{"bad-addr.yaml:2", "server.addr", "host:port"}},
+		{"foreign-key.yaml", []string{"foreign-key.yaml:5", "sources[0].deployment", "not a key of msproject sources"}},
 		{"workbench.yaml", []string{"workbench.yaml:2", "workbench.max_concurrent", "workbench.memory_limit", `"lots"`, "workbench.niceness"}},
 		{"project-agile.yaml", []string{"project-agile.yaml:8", "projects[0].agile.planned_points", "must be positive"}},
 		{"project-unknown-source.yaml", []string{"projects[0].currency", "ISO 4217", "projects[0].sources[0].source", `"jira"`}},

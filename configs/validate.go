@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/robfig/cron/v3"
@@ -111,6 +113,11 @@ func (c *Config) validate(v *validator) {
 		if err := s.validateOptions(); err != nil {
 			v.fail(p, "%v", err)
 		}
+		if s.Type != "" {
+			for _, k := range s.foreignKeys() {
+				v.fail(p+"."+k, "is not a key of %s sources", s.Type)
+			}
+		}
 	}
 	ids := map[string]bool{}
 	for i, pr := range c.Projects {
@@ -154,4 +161,52 @@ func (s *Source) validateOptions() error {
 		return s.RiskRegister.validate(s)
 	}
 	return nil
+}
+
+// foreignKeys lists the keys set on a source that belong to other source
+// types ("deployment" on an msproject source): the YAML decoder accepts them
+// because every type's options are inlined into Source, but they would be
+// silently ignored, which a person reading the file would not expect.
+func (s *Source) foreignKeys() []string {
+	owners := []struct {
+		opts  any
+		types []string
+	}{
+		{s.MSProject, []string{TypeMSProject}},
+		{s.Jira, []string{TypeJira, TypeJiraExport}},
+		{s.RiskRegister, []string{TypeRiskRegister}},
+	}
+	var out []string
+	for _, o := range owners {
+		if slices.Contains(o.types, s.Type) {
+			continue
+		}
+		out = append(out, setKeys(reflect.ValueOf(o.opts), s.Type)...)
+	}
+	return out
+}
+
+// setKeys names the non-zero fields of an options struct by their YAML key,
+// descending into inlined structs; SourcePrivacy is shared with risk registers.
+func setKeys(v reflect.Value, srcType string) []string {
+	var out []string
+	t := v.Type()
+	for i := range t.NumField() {
+		f, fv := t.Field(i), v.Field(i)
+		tag := strings.Split(f.Tag.Get("yaml"), ",")
+		if tag[0] == "-" || !f.IsExported() {
+			continue
+		}
+		if len(tag) > 1 && tag[1] == "inline" {
+			if f.Type == reflect.TypeOf(SourcePrivacy{}) && srcType == TypeRiskRegister {
+				continue
+			}
+			out = append(out, setKeys(fv, srcType)...)
+			continue
+		}
+		if !fv.IsZero() {
+			out = append(out, tag[0])
+		}
+	}
+	return out
 }
