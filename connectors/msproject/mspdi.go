@@ -798,21 +798,8 @@ func (ps *mspdiParser) task() error {
 			if l, err = ps.link(); err == nil && l.Type != "" {
 				t.Predecessors = append(t.Predecessors, l)
 			}
-		case "Baseline":
-			var b Baseline
-			if b, err = ps.baseline(); err == nil {
-				t.Baselines = append(t.Baselines, b)
-			}
-		case "ExtendedAttribute":
-			var cv CustomValue
-			if cv, err = ps.custom(); err == nil && cv.ValueType != "" {
-				t.Custom = append(t.Custom, cv)
-			}
-		case "TimephasedData":
-			var tp Timephased
-			if tp, err = ps.timephased(); err == nil {
-				t.Timephased = append(t.Timephased, tp)
-			}
+		case "Baseline", "ExtendedAttribute", "TimephasedData":
+			err = ps.shared(name, &t.Baselines, &t.Custom, &t.Timephased)
 		default:
 			err = ps.skip()
 		}
@@ -884,6 +871,32 @@ func (ps *mspdiParser) link() (Link, error) {
 		l.Lag.Elapsed = true
 	}
 	return l, nil
+}
+
+// shared reads the children tasks, resources and assignments all have —
+// Baseline, ExtendedAttribute (values without a type are dropped) and
+// TimephasedData — into the owner's lists.
+func (ps *mspdiParser) shared(name string, baselines *[]Baseline, custom *[]CustomValue, timephased *[]Timephased) error {
+	switch name {
+	case "Baseline":
+		b, err := ps.baseline()
+		if err == nil {
+			*baselines = append(*baselines, b)
+		}
+		return err
+	case "ExtendedAttribute":
+		cv, err := ps.custom()
+		if err == nil && cv.ValueType != "" {
+			*custom = append(*custom, cv)
+		}
+		return err
+	default: // TimephasedData
+		tp, err := ps.timephased()
+		if err == nil {
+			*timephased = append(*timephased, tp)
+		}
+		return err
+	}
 }
 
 func (ps *mspdiParser) baseline() (Baseline, error) {
@@ -1068,21 +1081,8 @@ func (ps *mspdiParser) resource() error {
 				}
 				return err
 			})
-		case "Baseline":
-			var b Baseline
-			if b, err = ps.baseline(); err == nil {
-				r.Baselines = append(r.Baselines, b)
-			}
-		case "ExtendedAttribute":
-			var cv CustomValue
-			if cv, err = ps.custom(); err == nil && cv.ValueType != "" {
-				r.Custom = append(r.Custom, cv)
-			}
-		case "TimephasedData":
-			var tp Timephased
-			if tp, err = ps.timephased(); err == nil {
-				r.Timephased = append(r.Timephased, tp)
-			}
+		case "Baseline", "ExtendedAttribute", "TimephasedData":
+			err = ps.shared(name, &r.Baselines, &r.Custom, &r.Timephased)
 		default:
 			err = ps.skip()
 		}
@@ -1208,21 +1208,8 @@ func (ps *mspdiParser) assignment() error {
 			err = ps.date(&a.Resume, name)
 		case "WorkContour":
 			err = ps.int(&a.WorkContour, name)
-		case "Baseline":
-			var b Baseline
-			if b, err = ps.baseline(); err == nil {
-				a.Baselines = append(a.Baselines, b)
-			}
-		case "ExtendedAttribute":
-			var cv CustomValue
-			if cv, err = ps.custom(); err == nil && cv.ValueType != "" {
-				a.Custom = append(a.Custom, cv)
-			}
-		case "TimephasedData":
-			var tp Timephased
-			if tp, err = ps.timephased(); err == nil {
-				a.Timephased = append(a.Timephased, tp)
-			}
+		case "Baseline", "ExtendedAttribute", "TimephasedData":
+			err = ps.shared(name, &a.Baselines, &a.Custom, &a.Timephased)
 		default:
 			err = ps.skip()
 		}
