@@ -155,13 +155,16 @@ func (r *Run) Append(ctx context.Context, table string, columns []string, fill f
 		if err != nil {
 			return fmt.Errorf("appender for %s: %w", table, err)
 		}
+		// One row buffer for the whole append: AppendRow copies the values into
+		// its chunk, and loaders append millions of rows.
+		dv := make([]driver.Value, 0, len(columns))
 		add := func(values ...any) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			dv := make([]driver.Value, len(values))
-			for i, v := range values {
-				dv[i] = v
+			dv = dv[:0]
+			for _, v := range values {
+				dv = append(dv, v)
 			}
 			if err := a.AppendRow(dv...); err != nil {
 				return fmt.Errorf("appending to %s: %w", table, err)
