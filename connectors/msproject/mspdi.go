@@ -474,41 +474,36 @@ func (ps *mspdiParser) project() error {
 
 // list reads a container whose children named item are handed to fn; anything
 // else inside it is skipped.
-func (ps *mspdiParser) list(item string, fn func() error) error {
+// fields calls fn with the name of each child element of the current element,
+// in document order, until its end tag; fn reads or skips that child.
+func (ps *mspdiParser) fields(fn func(name string) error) error {
 	for {
 		name, ok, err := ps.child()
-		if err != nil {
+		if err != nil || !ok {
 			return err
 		}
-		if !ok {
-			return nil
-		}
-		if name != item {
-			if err := ps.skip(); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := fn(); err != nil {
-			return err
-		}
-		if err := ps.ctxErr(); err != nil {
+		if err := fn(name); err != nil {
 			return err
 		}
 	}
 }
 
+func (ps *mspdiParser) list(item string, fn func() error) error {
+	return ps.fields(func(name string) error {
+		if name != item {
+			return ps.skip()
+		}
+		if err := fn(); err != nil {
+			return err
+		}
+		return ps.ctxErr()
+	})
+}
+
 func (ps *mspdiParser) fieldDef() error {
 	var f FieldDef
 	ps.begin("custom field definition", len(ps.p.FieldDefs)+1)
-	for {
-		name, ok, err := ps.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	if err := ps.fields(func(name string) (err error) {
 		switch name {
 		case "FieldID":
 			var v Opt[int64]
@@ -522,9 +517,9 @@ func (ps *mspdiParser) fieldDef() error {
 		default:
 			err = ps.skip()
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	}); err != nil {
+		return err
 	}
 	if f.FieldID == 0 {
 		return nil
@@ -696,14 +691,7 @@ func decodeCustom(cv *CustomValue, typ string, raw []byte) error {
 func (ps *mspdiParser) task() error {
 	t := Task{Active: true}
 	ps.begin("task", len(ps.p.Tasks)+1)
-	for {
-		name, ok, err := ps.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	if err := ps.fields(func(name string) (err error) {
 		switch name {
 		case "UID":
 			err = ps.uid(&t.UID, name)
@@ -803,9 +791,9 @@ func (ps *mspdiParser) task() error {
 		default:
 			err = ps.skip()
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	}); err != nil {
+		return err
 	}
 	if t.DurationFormat.Valid && elapsedFormat(t.DurationFormat.V) {
 		t.Duration.Elapsed = true
@@ -1152,14 +1140,7 @@ func (ps *mspdiParser) rate() (Rate, error) {
 func (ps *mspdiParser) assignment() error {
 	var a Assignment
 	ps.begin("assignment", len(ps.p.Assignments)+1)
-	for {
-		name, ok, err := ps.child()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
+	if err := ps.fields(func(name string) (err error) {
 		switch name {
 		case "UID":
 			err = ps.uid(&a.UID, name)
@@ -1213,9 +1194,9 @@ func (ps *mspdiParser) assignment() error {
 		default:
 			err = ps.skip()
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	}); err != nil {
+		return err
 	}
 	ps.p.Assignments = append(ps.p.Assignments, a)
 	return nil
